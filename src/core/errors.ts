@@ -3,7 +3,8 @@
  * these, with a stable `code`, whether retrying can help, and the underlying `cause`.
  * Mapping to HTTP statuses and exit codes happens in exactly one place each (api/, cli/).
  */
-export type ErrorCode = 'BAD_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'TIMED_OUT' | 'UNAVAILABLE' | 'PERMISSION_DENIED';
+export type ErrorCode =
+  'BAD_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'TIMED_OUT' | 'UNAVAILABLE' | 'PERMISSION_DENIED';
 
 /** Where in an input a problem was found: file, 1-based line and column, and the field path. */
 export interface InputLocation {

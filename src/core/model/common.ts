@@ -6,7 +6,10 @@ export const Id = z
   .string()
   .min(1, 'must not be empty')
   .max(255, 'must be at most 255 characters')
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]*$/, 'must start with a letter or digit and hold only letters, digits and . _ : @ / -');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:@/-]*$/,
+    'must start with a letter or digit and hold only letters, digits and . _ : @ / -',
+  );
 
 /** A Debian/Ubuntu package version as dpkg prints it (`1:6.2+dfsg-2ubuntu6.15`). */
 export const PackageVersion = z

@@ -143,7 +143,11 @@ export const Guest = z
   })
   .superRefine((guest, ctx) => {
     if (guest.host === undefined && !guest.providerManaged) {
-      ctx.addIssue({ code: 'custom', path: ['host'], message: 'is required (only provider-managed guests have no host of ours)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['host'],
+        message: 'is required (only provider-managed guests have no host of ours)',
+      });
     }
     if (guest.migratable !== 'live' && guest.unmigratableReason === undefined) {
       ctx.addIssue({
@@ -166,7 +170,14 @@ export const Service = z.strictObject({
   noticePeriod: Duration.default(0),
 });
 
-export const COMPONENT_KINDS = ['dns', 'directory', 'storage-array', 'switch', 'load-balancer', 'other'] as const;
+export const COMPONENT_KINDS = [
+  'dns',
+  'directory',
+  'storage-array',
+  'switch',
+  'load-balancer',
+  'other',
+] as const;
 /** Infrastructure around the hypervisors, patched in redundancy groups and in order. */
 export const Component = z.strictObject({
   id: Id,

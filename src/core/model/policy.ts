@@ -29,7 +29,9 @@ export const Window = z
     /** …a cron expression for each opening (`0 22 * * 1-4`) with how long it stays open. */
     cron: z
       .string()
-      .refine(isCronExpression, { message: 'is not a cron expression (minute hour day-of-month month day-of-week)' })
+      .refine(isCronExpression, {
+        message: 'is not a cron expression (minute hour day-of-month month day-of-week)',
+      })
       .optional(),
     duration: Duration.optional(),
     /** Only severities whose deadline allows emergency windows may use this one. */
@@ -44,10 +46,18 @@ export const Window = z
       ctx.addIssue({ code: 'custom', path: [], message: 'needs exactly one of `weekly` or `cron`' });
     }
     if (hasCron && window.duration === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['duration'], message: 'is required with `cron`: how long each opening lasts' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['duration'],
+        message: 'is required with `cron`: how long each opening lasts',
+      });
     }
     if (hasWeekly && window.duration !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['duration'], message: 'applies to `cron` windows only; weekly ranges have an end' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['duration'],
+        message: 'applies to `cron` windows only; weekly ranges have an end',
+      });
     }
   });
 
@@ -80,7 +90,8 @@ export const Freeze = z
     allowSeverities: z.array(z.enum(['critical', 'high', 'medium', 'low', 'negligible'])).default([]),
   })
   .superRefine((freeze, ctx) => {
-    if (freeze.to <= freeze.from) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after `from`' });
+    if (freeze.to <= freeze.from)
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after `from`' });
   });
 
 export const Concurrency = z.strictObject({
@@ -128,7 +139,11 @@ export const Stage = z
   })
   .superRefine((stage, ctx) => {
     if (stage.count !== undefined && stage.percent !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['percent'], message: 'give either `count` or `percent`, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['percent'],
+        message: 'give either `count` or `percent`, not both',
+      });
     }
   });
 

@@ -1,0 +1,44 @@
+import { Command, CommanderError } from 'commander';
+import { formatProblem, BadInput, HvpatchError } from '../core/errors.js';
+import { registerValidateCommand } from './commands/validate.js';
+import { registerSchemaCommand } from './commands/schema.js';
+import { EXIT, exitCodeFor } from './output.js';
+
+const program = new Command('hvpatch')
+  .description('Patch fleets of hypervisors with the least possible impact on the guests running on them.')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+registerValidateCommand(program);
+registerSchemaCommand(program);
+
+program.addHelpText(
+  'after',
+  `
+Start with:
+  hvpatch demo                               a campaign on a simulated fleet
+  hvpatch fleet generate --hosts 50 --seed 1 --out fleet.yaml
+  hvpatch validate fleet.yaml policy.yaml`,
+);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Usage mistakes exit 2, like the bad input they are; --help and --version exit 0.
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+  } else if (error instanceof BadInput) {
+    for (const problem of error.problems) process.stderr.write(`${formatProblem(problem)}\n`);
+    process.exitCode = exitCodeFor(error);
+  } else if (error instanceof HvpatchError) {
+    process.stderr.write(`hvpatch: ${error.message}\n`);
+    process.exitCode = exitCodeFor(error);
+  } else {
+    process.stderr.write(
+      `hvpatch: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = exitCodeFor(error);
+  }
+}
