@@ -1,0 +1,1 @@
+export { loadAdvisories, type LoadOptions, type LoadedAdvisories } from './load.js';
