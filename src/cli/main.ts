@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { formatProblem, BadInput, HvpatchError } from '../core/errors.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerSchemaCommand } from './commands/schema.js';
+import { registerFleetCommands } from './commands/fleet.js';
 import { EXIT, exitCodeFor } from './output.js';
 
 const program = new Command('hvpatch')
@@ -13,6 +14,7 @@ const program = new Command('hvpatch')
 
 registerValidateCommand(program);
 registerSchemaCommand(program);
+registerFleetCommands(program);
 
 program.addHelpText(
   'after',
