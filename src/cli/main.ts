@@ -3,6 +3,7 @@ import { formatProblem, BadInput, HvpatchError } from '../core/errors.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerFleetCommands } from './commands/fleet.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { EXIT, exitCodeFor } from './output.js';
 
 const program = new Command('hvpatch')
@@ -14,6 +15,7 @@ const program = new Command('hvpatch')
 
 registerValidateCommand(program);
 registerSchemaCommand(program);
+registerDemoCommand(program);
 registerFleetCommands(program);
 
 program.addHelpText(

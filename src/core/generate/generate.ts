@@ -2,7 +2,7 @@ import { BadInput, type InputProblem } from '../errors.js';
 import type { Fleet, Guest, Host } from '../model/index.js';
 import { generateCloudGuests } from './cloud.js';
 import { generateComponents } from './components.js';
-import { drawDirtyRate, drawMobility } from './guests.js';
+import { drawDirtyRate, drawMobility, SPECIAL_HOST_SHARE } from './guests.js';
 import { packHost } from './packing.js';
 import { Random, weightedTable } from './rng.js';
 import { assignServices, type PlacedGuest } from './services.js';
@@ -59,6 +59,7 @@ export function generateFleet(options: GenerateOptions): Fleet {
   const topology = layOutTopology(topologyRng, options.hosts);
   const hosts: Host[] = [];
   const qemuIndexes: number[] = [];
+  const specialHosts: boolean[] = [];
   const placed: PlacedGuest[] = [];
   const clusterRanges: { start: number; end: number }[] = [];
   for (const slot of topology.slots) {
@@ -79,6 +80,8 @@ export function generateFleet(options: GenerateOptions): Fleet {
       placed.push({ host: hostIndex, vcpu: shape.vcpu, memoryMiB: shape.memoryMiB });
     clusterRanges[clusterRanges.length - 1]!.end = placed.length;
     qemuIndexes.push(software.qemuIndex);
+    const special = softwareRng.chance(SPECIAL_HOST_SHARE);
+    specialHosts.push(special);
     hosts.push({
       id: slot.id,
       cluster: plan.cluster.id,
@@ -104,7 +107,11 @@ export function generateFleet(options: GenerateOptions): Fleet {
       rebootDuration: Math.round((240 + packed.sku.memoryGiB * 0.3) / 30) * 30_000,
       // A few hosts are already out of scheduling for reasons of their own (RMA, tests).
       state: softwareRng.chance(0.005) ? 'disabled' : 'enabled',
-      labels: { 'hw.generation': generation.id, 'hw.server': generation.server },
+      labels: {
+        'hw.generation': generation.id,
+        'hw.server': generation.server,
+        'hw.profile': special ? 'local-nvme-gpu' : 'general',
+      },
     });
   }
 
@@ -119,7 +126,7 @@ export function generateFleet(options: GenerateOptions): Fleet {
       qemuIndex > 0 && guestRng.chance(0.3)
         ? guestRng.int(Math.max(0, qemuIndex - 3), qemuIndex - 1)
         : qemuIndex;
-    const mobility = drawMobility(guestRng);
+    const mobility = drawMobility(guestRng, specialHosts[hostIndex]!);
     const id = guestRng.uuid();
     const service = assignment.service[g];
     const group = assignment.antiAffinityGroup[g];

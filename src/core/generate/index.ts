@@ -8,3 +8,4 @@ export {
 export { fleetToDocument } from './document.js';
 export { jsonChunks } from './serialize.js';
 export { MIN_UTILISATION, MAX_UTILISATION } from './packing.js';
+export { newestKnownUpdates } from './updates.js';

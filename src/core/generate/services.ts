@@ -71,6 +71,9 @@ export function assignServices(
   const queues = clusterRanges.map((range) => ({
     order: dealOrder(rng, guests, range.start, range.end),
     next: 0,
+    // A hard anti-affinity group over most of a cluster's hosts would leave no host to move
+    // a member to during an evacuation; nova operators keep them well below that.
+    maxGroup: Math.max(2, Math.floor(distinctHosts(guests, range.start, range.end) / 2)),
   }));
   const open = queues.map((_, i) => i).filter((i) => queues[i]!.order.length > 0);
   const services: Service[] = [];
@@ -99,7 +102,7 @@ export function assignServices(
         service[guest] = id;
         name[guest] = `${id}-${role}-${String(k + 1).padStart(2, '0')}`;
         const host = guests[guest]!.host;
-        if (group !== undefined && !hosts.has(host)) {
+        if (group !== undefined && !hosts.has(host) && hosts.size < queue.maxGroup) {
           hosts.add(host);
           antiAffinityGroup[guest] = group;
         }
@@ -110,6 +113,12 @@ export function assignServices(
     services.push(drawService(rng, id, team, members));
   }
   return { services, service, antiAffinityGroup, name };
+}
+
+function distinctHosts(guests: readonly PlacedGuest[], start: number, end: number): number {
+  const hosts = new Set<number>();
+  for (let g = start; g < end; g++) hosts.add(guests[g]!.host);
+  return hosts.size;
 }
 
 /** Owner, contact and disruption terms for a service of `members` guests. */

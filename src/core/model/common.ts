@@ -18,14 +18,25 @@ export const PackageVersion = z
   .max(256, 'is longer than any real package version')
   .regex(/^(?:\d+:)?[0-9][A-Za-z0-9.+~:-]*$/, 'is not a Debian package version (epoch:upstream-revision)');
 
-/** A duration such as `30m`, `2h`, `3d`, `1h30m`; parsed to milliseconds. */
+/**
+ * A duration such as `30m`, `2h`, `3d`, `1h30m`, parsed to milliseconds. A plain number is
+ * taken as milliseconds, so that a parsed model validates again unchanged (the API and plan
+ * files carry parsed models).
+ */
 export const Duration = z
-  .string()
-  .refine((text) => parseDuration(text) !== undefined, {
-    message: 'is not a duration: write it like 500ms, 30s, 30m, 2h, 3d or 1h30m',
-  })
-  .transform((text) => parseDuration(text)!)
-  .meta({ description: 'A duration like 500ms, 30s, 30m, 2h, 3d or 1h30m', examples: ['30m', '2h', '3d'] });
+  .union([
+    z.number().int('must be a whole number of milliseconds').min(0, 'must not be negative'),
+    z
+      .string()
+      .refine((text) => parseDuration(text) !== undefined, {
+        message: 'is not a duration: write it like 500ms, 30s, 30m, 2h, 3d or 1h30m',
+      })
+      .transform((text) => parseDuration(text)!),
+  ])
+  .meta({
+    description: 'A duration like 500ms, 30s, 30m, 2h, 3d or 1h30m (a plain number is milliseconds)',
+    examples: ['30m', '2h', '3d'],
+  });
 
 /** A percentage in 0–100. */
 export const Percent = z.number().min(0, 'must be at least 0%').max(100, 'must be at most 100%');
