@@ -677,13 +677,11 @@ describe.skipIf(!HAVE_DPKG)(`against the real ${DPKG}`, () => {
    */
   it('versions.txt sorted by our comparator is dpkg’s order (adjacent pairs via the CLI)', async () => {
     const sorted = [...realVersions].sort(compareDebianVersions);
-    const questions = sorted
-      .slice(1)
-      .map((b, i) => ({
-        a: sorted[i]!,
-        op: compareDebianVersions(sorted[i]!, b) < 0 ? ('lt' as const) : ('eq' as const),
-        b,
-      }));
+    const questions = sorted.slice(1).map((b, i) => ({
+      a: sorted[i]!,
+      op: compareDebianVersions(sorted[i]!, b) < 0 ? ('lt' as const) : ('eq' as const),
+      b,
+    }));
     expect(questions.every((q) => compareDebianVersions(q.a, q.b) <= 0)).toBe(true);
     const answers = await timed(`dpkg --compare-versions on ${questions.length} adjacent pairs`, () =>
       askCli(questions),
