@@ -1,0 +1,130 @@
+import { z } from 'zod';
+
+/**
+ * The plan file (`hvpatch plan --out plan.json`): self-contained and replayable, so that
+ * users can review and archive it and other tools can check it without hvpatch's model.
+ * Field names here are a contract; new fields may be added, none renamed or removed.
+ */
+
+export const PlanHost = z.object({
+  id: z.string(),
+  cluster: z.string(),
+  failureDomain: z.string(),
+  vcpu: z.number().int().positive(),
+  memoryMiB: z.number().int().positive(),
+  /** The limits the plan respected: vCPUs and memory guests may use, after overcommit and reservations. */
+  vcpuCeiling: z.number().int().min(0),
+  memoryCeilingMiB: z.number().int().min(0),
+  /** Live migration only between hosts of one group (CPU baseline). */
+  migrationGroup: z.string(),
+  /** QEMU installed now, and after the plan's install: never migrate to an older one. */
+  qemuVersion: z.string(),
+  qemuVersionAfter: z.string(),
+  /** Migration NIC, for predicted migration durations. */
+  migrationBandwidthGbps: z.number().positive(),
+});
+
+export const PlanGuest = z.object({
+  id: z.string(),
+  /** Where it starts. */
+  host: z.string(),
+  vcpu: z.number().int().positive(),
+  memoryMiB: z.number().int().positive(),
+  service: z.string().nullable(),
+  antiAffinityGroup: z.string().nullable(),
+  affinityGroup: z.string().nullable(),
+  migratable: z.enum(['live', 'cold', 'none']),
+  dirtyRateMiBps: z.number().min(0),
+});
+
+export const PlanLimits = z.object({
+  /** Hosts out of service at once (from their `disable` to their `enable`). */
+  maxHostsOut: z.object({
+    fleet: z.number().int().min(0),
+    cluster: z.number().int().min(0),
+    failureDomain: z.number().int().min(0),
+  }),
+  /** Per service: guests disrupted at once (a running migration counts, a stopped guest until it runs again). */
+  serviceBudgets: z.record(z.string(), z.number().int().min(0)),
+  /** Live migrations at once out of or into one host. */
+  migrationsPerHost: z.number().int().positive(),
+  /** Live migrations at once between one pair of hosts. */
+  migrationsPerLink: z.number().int().positive(),
+  /** Share (0–100) of a host's ceilings that may be filled while others are evacuated. */
+  evacuationCeilingPercent: z.number().min(0).max(100),
+});
+
+export const ACTION_KINDS = [
+  'disable',
+  'migrate',
+  'install',
+  'livepatch',
+  'restart-daemon',
+  'reboot',
+  'verify',
+  'enable',
+  'stop-guest',
+  'start-guest',
+] as const;
+export type ActionKind = (typeof ACTION_KINDS)[number];
+
+export const PlanAction = z.object({
+  kind: z.enum(ACTION_KINDS),
+  host: z.string(),
+  /** For migrate, stop-guest and start-guest. */
+  guest: z.string().optional(),
+  /** Target host of a migrate. */
+  to: z.string().optional(),
+  /** Seconds from campaign start. */
+  startS: z.number().min(0),
+  endS: z.number().min(0),
+  /** For install: the packages and versions. */
+  packages: z.array(z.object({ name: z.string(), version: z.string() })).optional(),
+  /** For restart-daemon. */
+  daemon: z.string().optional(),
+  /** Stage name and wave number, for display and approvals. */
+  stage: z.string().optional(),
+  wave: z.number().int().min(0).optional(),
+});
+
+export const STRATEGIES = [
+  'none',
+  'live-patch',
+  'restart-daemons',
+  'evacuate-reboot',
+  'in-place-reboot',
+  'defer-activation',
+] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+export const HostStrategy = z.object({
+  host: z.string(),
+  strategy: z.enum(STRATEGIES),
+  /** One sentence an operator can check. */
+  explanation: z.string(),
+});
+
+export const Plan = z.object({
+  version: z.literal(1),
+  planner: z.string(),
+  /** ISO instant the campaign's second 0 maps to. */
+  startsAt: z.string(),
+  fleet: z.object({ hosts: z.array(PlanHost), guests: z.array(PlanGuest) }),
+  limits: PlanLimits,
+  strategies: z.array(HostStrategy),
+  actions: z.array(PlanAction),
+  deferred: z.array(z.object({ host: z.string(), reason: z.string() })),
+  summary: z.object({
+    makespanS: z.number().min(0),
+    migrations: z.number().int().min(0),
+    guestDowntimeS: z.number().min(0),
+    lowerBound: z.object({ makespanS: z.number().min(0), migrations: z.number().int().min(0) }),
+  }),
+});
+
+export type PlanHost = z.infer<typeof PlanHost>;
+export type PlanGuest = z.infer<typeof PlanGuest>;
+export type PlanLimits = z.infer<typeof PlanLimits>;
+export type PlanAction = z.infer<typeof PlanAction>;
+export type HostStrategy = z.infer<typeof HostStrategy>;
+export type Plan = z.infer<typeof Plan>;
