@@ -4,6 +4,8 @@ import { registerValidateCommand } from './commands/validate.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerFleetCommands } from './commands/fleet.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerNeedsCommand } from './commands/needs.js';
+import { registerComplianceCommand } from './commands/compliance.js';
 import { EXIT, exitCodeFor } from './output.js';
 
 const program = new Command('hvpatch')
@@ -16,6 +18,8 @@ const program = new Command('hvpatch')
 registerValidateCommand(program);
 registerSchemaCommand(program);
 registerDemoCommand(program);
+registerNeedsCommand(program);
+registerComplianceCommand(program);
 registerFleetCommands(program);
 
 program.addHelpText(

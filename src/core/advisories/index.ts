@@ -13,3 +13,5 @@ export { SEVERITIES } from './model.js';
 export { parseAdvisory, parseAdvisoryText, type ParsedAdvisory } from './parse.js';
 export { mergeAdvisories } from './merge.js';
 export { parseEcosystem } from './ecosystem.js';
+export { compareCves } from './cves.js';
+export { higher, severityOfScore } from './severity.js';
