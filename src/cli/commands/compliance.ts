@@ -1,32 +1,23 @@
 import { Option, type Command } from 'commander';
-import { computeNeeds, summariseCompliance } from '../../core/needs/index.js';
-import { EXIT, printProblems } from '../output.js';
+import { summariseCompliance } from '../../core/needs/index.js';
+import { EXIT } from '../output.js';
 import { complianceCsv, type ComplianceView } from '../needs/compliance-csv.js';
 import { complianceHtml } from '../needs/compliance-html.js';
 import { complianceText } from '../needs/compliance-text.js';
-import { readNeedsInputs, type NeedsFlags } from '../needs/inputs.js';
-import { printWarnings } from '../needs/warnings.js';
+import { addNeedsInputOptions, loadHostNeeds, type NeedsFlags } from '../needs/inputs.js';
 import { jsonPieces, writePieces } from '../needs/write.js';
 
 type Format = 'table' | 'json' | 'csv' | 'html';
 
 export function registerComplianceCommand(program: Command): void {
-  program
-    .command('compliance')
-    .description(
-      'fleet compliance against the advisories: per CVE, per host, per severity, overdue and installed-but-not-in-effect',
-    )
-    .requiredOption('--fleet <file>', 'fleet inventory (YAML or JSON)')
-    .requiredOption(
-      '--advisories <source...>',
-      'OSV/Livepatch advisories: files, directories (every *.json below) or http(s) URLs of a mirror',
-    )
-    .option('--policy <file>', 'policy whose severity deadlines decide what is overdue')
-    .option(
-      '--rules <file>',
-      'extra disruption rules (a disruptionRules list), tried before the built-in ones',
-    )
-    .option('--now <instant>', 'judge at this ISO 8601 instant instead of the current time')
+  addNeedsInputOptions(
+    program
+      .command('compliance')
+      .description(
+        'fleet compliance against the advisories: per CVE, per host, per severity, overdue and installed-but-not-in-effect',
+      ),
+    'policy whose severity deadlines decide what is overdue',
+  )
     .addOption(
       new Option('--by <view>', 'the view printed as a table or CSV')
         .choices(['cve', 'host', 'severity'])
@@ -55,18 +46,9 @@ Examples:
   hvpatch compliance --fleet fleet.yaml --advisories osv/ --policy policy.yaml --format html --out report.html`,
     )
     .action(async (flags: NeedsFlags & { by: ComplianceView; format: Format; out?: string }) => {
-      const { inputs, errors, warnings } = await readNeedsInputs(flags, Date.now);
-      printWarnings(warnings);
-      if (!inputs) {
-        printProblems(errors);
-        process.exitCode = EXIT.badInput;
-        return;
-      }
-      const hosts = computeNeeds(inputs.fleet, inputs.advisories, {
-        now: inputs.now,
-        rules: inputs.rules,
-        ...(inputs.policy && { policy: inputs.policy }),
-      });
+      const loaded = await loadHostNeeds(flags);
+      if (!loaded) return;
+      const { inputs, hosts, warnings } = loaded;
       const report = summariseCompliance(hosts, inputs.advisories, {
         now: inputs.now,
         ...(inputs.fleet.name !== undefined && { fleetName: inputs.fleet.name }),

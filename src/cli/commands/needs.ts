@@ -1,28 +1,18 @@
 import type { Command } from 'commander';
-import { computeNeeds } from '../../core/needs/index.js';
-import { EXIT, printProblems } from '../output.js';
-import { readNeedsInputs, type NeedsFlags } from '../needs/inputs.js';
+import { EXIT } from '../output.js';
+import { addNeedsInputOptions, loadHostNeeds, type NeedsFlags } from '../needs/inputs.js';
 import { needsText } from '../needs/needs-text.js';
 import { jsonPieces, writePieces } from '../needs/write.js';
-import { printWarnings } from '../needs/warnings.js';
 
 export function registerNeedsCommand(program: Command): void {
-  program
-    .command('needs')
-    .description(
-      'what each host needs from the advisories, what applying it disrupts, and what is installed but not in effect',
-    )
-    .requiredOption('--fleet <file>', 'fleet inventory (YAML or JSON)')
-    .requiredOption(
-      '--advisories <source...>',
-      'OSV/Livepatch advisories: files, directories (every *.json below) or http(s) URLs of a mirror',
-    )
-    .option('--policy <file>', 'policy whose severity deadlines give due dates')
-    .option(
-      '--rules <file>',
-      'extra disruption rules (a disruptionRules list), tried before the built-in ones',
-    )
-    .option('--now <instant>', 'judge due dates at this ISO 8601 instant instead of the current time')
+  addNeedsInputOptions(
+    program
+      .command('needs')
+      .description(
+        'what each host needs from the advisories, what applying it disrupts, and what is installed but not in effect',
+      ),
+    'policy whose severity deadlines give due dates',
+  )
     .option('--json', 'print JSON: { generatedAt, hosts: [{ host, needs, notInEffect, … }], problems }')
     .addHelpText(
       'after',
@@ -43,18 +33,9 @@ Examples:
   hvpatch needs --fleet fleet.yaml --advisories http://mirror.local/osv/ --now 2024-06-01`,
     )
     .action(async (flags: NeedsFlags & { json?: boolean }) => {
-      const { inputs, errors, warnings } = await readNeedsInputs(flags, Date.now);
-      printWarnings(warnings);
-      if (!inputs) {
-        printProblems(errors);
-        process.exitCode = EXIT.badInput;
-        return;
-      }
-      const hosts = computeNeeds(inputs.fleet, inputs.advisories, {
-        now: inputs.now,
-        rules: inputs.rules,
-        ...(inputs.policy && { policy: inputs.policy }),
-      });
+      const loaded = await loadHostNeeds(flags);
+      if (!loaded) return;
+      const { inputs, hosts, warnings } = loaded;
       if (flags.json) {
         const generatedAt = new Date(inputs.now).toISOString();
         await writePieces(jsonPieces({ generatedAt, hosts, problems: warnings }));

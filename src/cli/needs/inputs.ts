@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import type { Advisory } from '../../core/advisories/index.js';
 import {
   describeIssues,
@@ -8,7 +9,15 @@ import {
 } from '../../core/documents/index.js';
 import type { InputProblem } from '../../core/errors.js';
 import type { Fleet, Policy } from '../../core/model/index.js';
-import { DisruptionRulesFile, rulesOfFile, type DisruptionRule } from '../../core/needs/index.js';
+import {
+  computeNeeds,
+  DisruptionRulesFile,
+  rulesOfFile,
+  type DisruptionRule,
+  type HostNeeds,
+} from '../../core/needs/index.js';
+import { EXIT, printProblems } from '../output.js';
+import { printWarnings } from './warnings.js';
 import { loadAdvisories } from '../../drivers/advisories/index.js';
 import { readSourceDocument } from '../read-input.js';
 
@@ -101,4 +110,42 @@ function parseInstant(text: string, errors: InputProblem[]): number | undefined 
     return undefined;
   }
   return at;
+}
+
+/** The options `needs` and `compliance` share, so both read their inputs the same way. */
+export function addNeedsInputOptions(command: Command, policyPurpose: string): Command {
+  return command
+    .requiredOption('--fleet <file>', 'fleet inventory (YAML or JSON)')
+    .requiredOption(
+      '--advisories <source...>',
+      'OSV/Livepatch advisories: files, directories (every *.json below) or http(s) URLs of a mirror',
+    )
+    .option('--policy <file>', policyPurpose)
+    .option(
+      '--rules <file>',
+      'extra disruption rules (a disruptionRules list), tried before the built-in ones',
+    )
+    .option('--now <instant>', 'judge due dates at this ISO 8601 instant instead of the current time');
+}
+
+/**
+ * Reads the inputs and computes every host's needs, printing advisory warnings; on bad
+ * input prints the problems, sets exit status 2 and returns undefined.
+ */
+export async function loadHostNeeds(
+  flags: NeedsFlags,
+): Promise<{ inputs: NeedsInputs; hosts: HostNeeds[]; warnings: InputProblem[] } | undefined> {
+  const { inputs, errors, warnings } = await readNeedsInputs(flags, Date.now);
+  printWarnings(warnings);
+  if (!inputs) {
+    printProblems(errors);
+    process.exitCode = EXIT.badInput;
+    return undefined;
+  }
+  const hosts = computeNeeds(inputs.fleet, inputs.advisories, {
+    now: inputs.now,
+    rules: inputs.rules,
+    ...(inputs.policy && { policy: inputs.policy }),
+  });
+  return { inputs, hosts, warnings };
 }
