@@ -1,1 +1,22 @@
 export * from './model.js';
+export type { HostWork, PlanningInput } from './input.js';
+export { workFromUpdates, rebootsWithoutLivePatch } from './input.js';
+export { checkPlan } from './checker.js';
+export { CONSTRAINTS, type Constraint, type Violation } from './violations.js';
+export { planFleet, planLimits } from './build.js';
+export { planSummary } from './summary.js';
+export { lowerBounds, type LowerBounds } from './bounds.js';
+export { openIntervals, wallClockForWork, type OpenInterval } from './windows.js';
+export { evacuationCeiling } from './ceilings.js';
+export { fateRules, guestFate, hostFates, type FateRules, type GuestFate, type HostFates } from './fates.js';
+export {
+  DAEMON_RESTART_S,
+  GUEST_START_S,
+  GUEST_STOP_S,
+  LIVE_PATCH_S,
+  TOGGLE_S,
+  VERIFY_S,
+  installS,
+  migrationEstimate,
+  rebootS,
+} from './durations.js';

@@ -22,6 +22,11 @@ export const PlanHost = z.object({
   qemuVersionAfter: z.string(),
   /** Migration NIC, for predicted migration durations. */
   migrationBandwidthGbps: z.number().positive(),
+  /**
+   * Out of scheduling before the campaign (RMA, tests, maintenance): nothing may migrate onto
+   * it, and the plan may leave it disabled. Absent: enabled.
+   */
+  disabled: z.boolean().optional(),
 });
 
 export const PlanGuest = z.object({
@@ -35,6 +40,8 @@ export const PlanGuest = z.object({
   affinityGroup: z.string().nullable(),
   migratable: z.enum(['live', 'cold', 'none']),
   dirtyRateMiBps: z.number().min(0),
+  /** A stopped guest holds its room but is not disrupted by a reboot. Absent: running. */
+  state: z.enum(['running', 'stopped']).optional(),
 });
 
 export const PlanLimits = z.object({
@@ -85,6 +92,11 @@ export const PlanAction = z.object({
   /** Stage name and wave number, for display and approvals. */
   stage: z.string().optional(),
   wave: z.number().int().min(0).optional(),
+  /**
+   * For a migrate that moves a guest again: why. A justified second move is reported as a
+   * notice, an unexplained one as a violation of "moves at most once".
+   */
+  reason: z.string().optional(),
 });
 
 export const STRATEGIES = [

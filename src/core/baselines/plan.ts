@@ -1,0 +1,104 @@
+import {
+  fateRules,
+  hostFates,
+  lowerBounds,
+  planFleet,
+  planLimits,
+  planSummary,
+  rebootS,
+  rebootsWithoutLivePatch,
+  type HostStrategy,
+  type Plan,
+  type PlanningInput,
+} from '../plan/index.js';
+import { ANSIBLE_SERIAL, CAU, NOVA_EVACUATE } from './rules.js';
+import { Scheduler, type Job } from './scheduler.js';
+import { FleetState } from './state.js';
+
+export const BASELINES = {
+  cau: CAU,
+  'nova-evacuate': NOVA_EVACUATE,
+  'ansible-serial': ANSIBLE_SERIAL,
+} as const;
+export type BaselineName = keyof typeof BASELINES;
+
+/**
+ * A plan as one of today's tools would carry it out, over the same model, limits and
+ * checker as hvpatch's planner. The tools do not live patch, so a kernel fix a live patch
+ * could carry means a reboot here; and they drain every host they patch.
+ */
+export function planBaseline(name: BaselineName, input: PlanningInput): Plan {
+  const rules = BASELINES[name];
+  const fleet = planFleet(input.fleet, input.work);
+  const limits = planLimits(input.fleet, input.policy);
+  const fates = fateRules(input.fleet.services, limits, input.policy.migration);
+  const hostIndex = new Map(fleet.hosts.map((host, h) => [host.id, h]));
+  const deferred: Plan['deferred'] = [];
+  const jobs: Job[] = [];
+  for (const fated of hostFates(
+    input,
+    fleet,
+    fates,
+    (work) => rebootsWithoutLivePatch(work) || work.moveGuests,
+  )) {
+    const overBudget = stopsOverBudget(fated.stop, limits.serviceBudgets);
+    const reason = fated.blockedBy ?? overBudget;
+    if (reason !== undefined) {
+      deferred.push({ host: fated.host.id, reason });
+      continue;
+    }
+    jobs.push({
+      host: hostIndex.get(fated.host.id)!,
+      group: fated.host.migrationGroup,
+      work: fated.work,
+      reboot: rebootsWithoutLivePatch(fated.work),
+      restartGuests: fated.vacate,
+      batch: 0,
+      phase: 'waiting',
+      leaving: 0,
+      affinityTargets: new Map(),
+    });
+  }
+  jobs.sort((a, b) => a.host - b.host);
+  const reboots = input.fleet.hosts.map(rebootS);
+  const state = new FleetState(fleet, limits);
+  const result = new Scheduler(state, rules, fates, input.policy.migration, (h) => reboots[h], jobs).run();
+  const strategies = result.done.map((job): HostStrategy => ({
+    host: fleet.hosts[job.host].id,
+    strategy: job.reboot ? 'evacuate-reboot' : 'restart-daemons',
+    explanation: job.reboot
+      ? `${rules.planner} drains every host it patches, then reboots it.`
+      : `${rules.planner} drains every host it patches; this one needed no reboot, only its updates and daemon restarts.`,
+  }));
+  const bounds = lowerBounds(input, { fleet, limits });
+  const actions = result.actions;
+  return {
+    version: 1,
+    planner: rules.planner,
+    startsAt: input.startsAt,
+    fleet,
+    limits,
+    strategies,
+    actions,
+    deferred: [...deferred, ...result.deferred],
+    summary: planSummary({ fleet, limits, actions }, input.policy.migration, {
+      makespanS: bounds.makespanS,
+      migrations: bounds.migrations,
+    }),
+  };
+}
+
+/** Guests that may only be stopped all go down with the host at once: more than a budget allows can never be. */
+function stopsOverBudget(
+  stops: readonly { service: string | null }[],
+  budgets: Record<string, number>,
+): string | undefined {
+  const count = new Map<string, number>();
+  for (const { service } of stops) if (service !== null) count.set(service, (count.get(service) ?? 0) + 1);
+  for (const [service, n] of count) {
+    const budget = budgets[service];
+    if (budget !== undefined && n > budget)
+      return `${n} guests of service ${service} could only be stopped, all at once, and its budget is ${budget}`;
+  }
+  return undefined;
+}

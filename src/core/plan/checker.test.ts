@@ -1,0 +1,315 @@
+import { describe, expect, it } from 'vitest';
+import { checkPlan } from './checker.js';
+import { act, evacuateAndReboot, migrate, planGuest, planHost, planOf } from './fixtures.js';
+import type { PlanAction, PlanGuest, PlanHost, PlanLimits } from './model.js';
+import type { Constraint } from './violations.js';
+
+const hosts = () => [planHost('h1'), planHost('h2'), planHost('h3')];
+const guests = () => [planGuest('a', 'h1'), planGuest('b', 'h1'), planGuest('c', 'h2')];
+
+function check(
+  actions: PlanAction[],
+  parts: { hosts?: PlanHost[]; guests?: PlanGuest[]; limits?: Partial<PlanLimits> } = {},
+) {
+  return checkPlan(
+    planOf({
+      hosts: parts.hosts ?? hosts(),
+      guests: parts.guests ?? guests(),
+      actions,
+      limits: parts.limits,
+    }),
+  );
+}
+
+function constraints(violations: { constraint: Constraint }[]): Constraint[] {
+  return [...new Set(violations.map((violation) => violation.constraint))];
+}
+
+describe('checkPlan on correct plans', () => {
+  it('finds nothing in an evacuate-and-reboot of one host', () => {
+    expect(
+      check(
+        evacuateAndReboot('h1', [
+          ['a', 'h2'],
+          ['b', 'h3'],
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
+  it('finds nothing when a migration ends exactly as the reboot starts, or a host is enabled as a guest arrives', () => {
+    const actions = [
+      act('disable', 'h3', 0, 1),
+      act('reboot', 'h3', 1, 11),
+      act('enable', 'h3', 11, 12),
+      act('disable', 'h1', 12, 12),
+      migrate('a', 'h1', 'h3', 12, 20),
+      migrate('b', 'h1', 'h3', 20, 30),
+      act('reboot', 'h1', 30, 40),
+      act('enable', 'h1', 40, 41),
+    ];
+    expect(check(actions)).toEqual([]);
+  });
+
+  it('finds nothing in an in-place reboot whose guests are stopped first and started after', () => {
+    const actions = [
+      act('stop-guest', 'h1', 0, 30, { guest: 'a' }),
+      act('stop-guest', 'h1', 0, 30, { guest: 'b' }),
+      act('reboot', 'h1', 30, 330),
+      act('start-guest', 'h1', 330, 350, { guest: 'a' }),
+      act('start-guest', 'h1', 330, 350, { guest: 'b' }),
+    ];
+    expect(check(actions)).toEqual([]);
+  });
+
+  it('lets a host the inventory already stopped a guest on reboot with it', () => {
+    const stopped = [planGuest('a', 'h1', { state: 'stopped' })];
+    expect(check([act('reboot', 'h1', 0, 300)], { guests: stopped })).toEqual([]);
+  });
+});
+
+describe('checkPlan finds each broken constraint', () => {
+  it('well-formed: unknown ids, time running backwards, a migrate without target', () => {
+    const found = check([
+      act('install', 'nowhere', 0, 1),
+      act('install', 'h1', 5, 4),
+      act('migrate', 'h1', 0, 10, { guest: 'a' }),
+      migrate('ghost', 'h1', 'h2', 0, 10),
+      migrate('a', 'h1', 'h9', 0, 10),
+    ]);
+    expect(found).toHaveLength(5);
+    expect(constraints(found)).toEqual(['well-formed']);
+    expect(found.map((violation) => violation.message).join('\n')).toMatch(/unknown host nowhere/);
+  });
+
+  it('well-formed: a guest moved from a host it is not on', () => {
+    const found = check([migrate('c', 'h1', 'h3', 0, 10)]);
+    expect(found).toMatchObject([
+      { constraint: 'well-formed', guest: 'c', message: expect.stringMatching(/on h2/) },
+    ]);
+  });
+
+  it('well-formed: a host enabled without being disabled, and one left disabled', () => {
+    const found = check([act('enable', 'h2', 0, 1), act('disable', 'h3', 0, 1)]);
+    expect(found.map((violation) => [violation.constraint, violation.host])).toEqual([
+      ['well-formed', 'h2'],
+      ['well-formed', 'h3'],
+    ]);
+  });
+
+  it('well-formed: a guest stopped and never started again', () => {
+    const found = check([act('stop-guest', 'h1', 0, 30, { guest: 'a' })]);
+    expect(found).toMatchObject([{ constraint: 'well-formed', guest: 'a' }]);
+  });
+
+  it('memory-ceiling: a guest arriving on a full host', () => {
+    const big = [planGuest('a', 'h1', { memoryMiB: 6_000 }), planGuest('c', 'h2', { memoryMiB: 6_000 })];
+    expect(check([migrate('a', 'h1', 'h2', 0, 10)], { guests: big })).toMatchObject([
+      { constraint: 'memory-ceiling', time: 0, host: 'h1', guest: 'a' },
+    ]);
+  });
+
+  it('memory-ceiling: a guest holds room on both hosts while it moves', () => {
+    const found = check([migrate('a', 'h1', 'h2', 0, 10), migrate('c', 'h3', 'h1', 5, 15)], {
+      guests: [planGuest('a', 'h1', { memoryMiB: 6_000 }), planGuest('c', 'h3', { memoryMiB: 6_000 })],
+    });
+    expect(found).toMatchObject([{ constraint: 'memory-ceiling', time: 5, guest: 'c' }]);
+  });
+
+  it('vcpu-ceiling: a guest arriving on a host without vCPUs to spare', () => {
+    const found = check([migrate('a', 'h1', 'h2', 0, 10)], {
+      guests: [planGuest('a', 'h1', { vcpu: 10 }), planGuest('c', 'h2', { vcpu: 10 })],
+    });
+    expect(constraints(found)).toEqual(['vcpu-ceiling']);
+  });
+
+  it('evacuation-ceiling: an arrival past the evacuation share of the ceiling', () => {
+    const found = check([migrate('a', 'h1', 'h2', 0, 10)], {
+      guests: [planGuest('a', 'h1', { memoryMiB: 1_000 }), planGuest('c', 'h2', { memoryMiB: 8_500 })],
+      limits: { evacuationCeilingPercent: 90 },
+    });
+    expect(found).toMatchObject([
+      { constraint: 'evacuation-ceiling', message: expect.stringMatching(/90%/) },
+    ]);
+  });
+
+  it('anti-affinity: two members of a group on one host, counting one still arriving', () => {
+    const members = [
+      planGuest('a', 'h1', { antiAffinityGroup: 'web' }),
+      planGuest('b', 'h3', { antiAffinityGroup: 'web' }),
+    ];
+    const found = check([migrate('a', 'h1', 'h2', 0, 10), migrate('b', 'h3', 'h2', 5, 15)], {
+      guests: members,
+    });
+    expect(found).toMatchObject([{ constraint: 'anti-affinity', time: 5, guest: 'b' }]);
+  });
+
+  it('affinity: members that started together end apart', () => {
+    const members = [
+      planGuest('a', 'h1', { affinityGroup: 'db' }),
+      planGuest('b', 'h1', { affinityGroup: 'db' }),
+    ];
+    const found = check([migrate('a', 'h1', 'h2', 0, 10), migrate('b', 'h1', 'h3', 10, 20)], {
+      guests: members,
+    });
+    expect(found).toMatchObject([{ constraint: 'affinity', guest: 'b', time: 20 }]);
+    expect(
+      check([migrate('a', 'h1', 'h2', 0, 10), migrate('b', 'h1', 'h2', 10, 20)], { guests: members }),
+    ).toEqual([]);
+  });
+
+  it('migration-group: a move between CPU baselines', () => {
+    const found = check([migrate('a', 'h1', 'h2', 0, 10)], {
+      hosts: [planHost('h1'), planHost('h2', { migrationGroup: 'g2' })],
+    });
+    expect(constraints(found)).toEqual(['migration-group']);
+  });
+
+  it('qemu-version: a move to an older QEMU, until the target installs the new one', () => {
+    const hostsWithTargetBehind = [
+      planHost('h1', { qemuVersion: '1:6.2+dfsg-2ubuntu6.15' }),
+      planHost('h2', { qemuVersion: '1:6.2+dfsg-2ubuntu6.14', qemuVersionAfter: '1:6.2+dfsg-2ubuntu6.15' }),
+    ];
+    const early = check([migrate('a', 'h1', 'h2', 0, 10)], { hosts: hostsWithTargetBehind });
+    expect(early).toMatchObject([{ constraint: 'qemu-version', message: expect.stringMatching(/older/) }]);
+    const afterInstall = check([act('install', 'h2', 0, 30), migrate('a', 'h1', 'h2', 30, 40)], {
+      hosts: hostsWithTargetBehind,
+    });
+    expect(afterInstall).toEqual([]);
+  });
+
+  it('target-disabled: a move onto a host between its disable and enable, or disabled before the campaign', () => {
+    const found = check([
+      act('disable', 'h2', 0, 1),
+      migrate('a', 'h1', 'h2', 1, 11),
+      act('enable', 'h2', 11, 12),
+    ]);
+    expect(constraints(found)).toEqual(['target-disabled']);
+    const before = check([migrate('a', 'h1', 'h3', 0, 10)], {
+      hosts: [planHost('h1'), planHost('h2'), planHost('h3', { disabled: true })],
+    });
+    expect(constraints(before)).toEqual(['target-disabled']);
+  });
+
+  it('target-rebooting: a move onto a host while it reboots', () => {
+    const found = check([act('reboot', 'h3', 0, 300), migrate('a', 'h1', 'h3', 100, 110)]);
+    expect(constraints(found)).toEqual(['target-rebooting']);
+  });
+
+  it('target-not-final: a move onto a host that reboots later, the guest still on it', () => {
+    const found = check(
+      [migrate('a', 'h1', 'h3', 0, 10), act('stop-guest', 'h3', 10, 20, { guest: 'a' })].concat([
+        act('reboot', 'h3', 20, 320),
+        act('start-guest', 'h3', 320, 330, { guest: 'a' }),
+      ]),
+    );
+    expect(found).toMatchObject([{ constraint: 'target-not-final', time: 0, guest: 'a' }]);
+  });
+
+  it('moves-at-most-once: a second move without a reason; moves-again: with one', () => {
+    const twice = (reason?: string) =>
+      check([
+        migrate('a', 'h1', 'h3', 0, 10),
+        { ...migrate('a', 'h3', 'h2', 10, 20), ...(reason === undefined ? {} : { reason }) },
+        act('reboot', 'h3', 20, 320),
+      ]);
+    expect(twice()).toMatchObject([{ constraint: 'moves-at-most-once', severity: 'error', guest: 'a' }]);
+    expect(twice('h3 was not yet patched')).toMatchObject([
+      { constraint: 'moves-again', severity: 'notice', message: expect.stringMatching(/not yet patched/) },
+    ]);
+  });
+
+  it('reboot-with-guests: a reboot while a guest runs, or is still stopping', () => {
+    expect(check([act('reboot', 'h2', 0, 300)])).toMatchObject([
+      { constraint: 'reboot-with-guests', guest: 'c' },
+    ]);
+    const stillStopping = check([
+      act('stop-guest', 'h2', 0, 30, { guest: 'c' }),
+      act('reboot', 'h2', 10, 300),
+      act('start-guest', 'h2', 300, 310, { guest: 'c' }),
+    ]);
+    expect(constraints(stillStopping)).toEqual(['reboot-with-guests']);
+  });
+
+  it('live-only: moving a guest that cannot be live-migrated, or is stopped', () => {
+    expect(
+      constraints(
+        check([migrate('a', 'h1', 'h3', 0, 10)], { guests: [planGuest('a', 'h1', { migratable: 'cold' })] }),
+      ),
+    ).toEqual(['live-only']);
+    expect(
+      constraints(
+        check([migrate('a', 'h1', 'h3', 0, 10)], { guests: [planGuest('a', 'h1', { state: 'stopped' })] }),
+      ),
+    ).toEqual(['live-only']);
+  });
+
+  it('hosts-out-fleet, -cluster and -failure-domain: too many hosts out at once', () => {
+    const twoOut = [act('disable', 'h1', 0, 1), act('disable', 'h3', 5, 6), act('enable', 'h1', 10, 11)];
+    twoOut.push(act('enable', 'h3', 10, 11));
+    const cases: [Partial<PlanLimits['maxHostsOut']>, Constraint][] = [
+      [{ fleet: 1 }, 'hosts-out-fleet'],
+      [{ cluster: 1 }, 'hosts-out-cluster'],
+    ];
+    for (const [limit, constraint] of cases) {
+      const found = check(twoOut, {
+        limits: { maxHostsOut: { fleet: 10, cluster: 10, failureDomain: 10, ...limit } },
+      });
+      expect(found).toMatchObject([{ constraint, host: 'h3', time: 5 }]);
+    }
+    const sameRack = [
+      planHost('h1', { failureDomain: 'r' }),
+      planHost('h2'),
+      planHost('h3', { failureDomain: 'r' }),
+    ];
+    const found = check(twoOut, {
+      hosts: sameRack,
+      limits: { maxHostsOut: { fleet: 10, cluster: 10, failureDomain: 1 } },
+    });
+    expect(found).toMatchObject([{ constraint: 'hosts-out-failure-domain', host: 'h3' }]);
+  });
+
+  it('hosts-out: a reboot takes a host out even when it was not disabled', () => {
+    const stopped = guests().map((guest) => ({ ...guest, state: 'stopped' as const }));
+    const found = check([act('reboot', 'h1', 0, 300), act('reboot', 'h2', 100, 400)], {
+      guests: stopped,
+      limits: { maxHostsOut: { fleet: 1, cluster: 10, failureDomain: 10 } },
+    });
+    expect(found).toMatchObject([{ constraint: 'hosts-out-fleet', host: 'h2', time: 100 }]);
+  });
+
+  it('service-budget: a migration, a stopped guest and a guest on a rebooting host all count', () => {
+    const service = guests().map((guest) => ({ ...guest, service: 'web' }));
+    const limits = { serviceBudgets: { web: 1 } };
+    const moving = check([migrate('a', 'h1', 'h3', 0, 10), migrate('c', 'h2', 'h3', 5, 15)], {
+      guests: service,
+      limits,
+    });
+    expect(moving).toMatchObject([{ constraint: 'service-budget', guest: 'c', time: 5 }]);
+    const stopped = check(
+      [
+        act('stop-guest', 'h1', 0, 10, { guest: 'a' }),
+        migrate('c', 'h2', 'h3', 20, 30),
+        act('start-guest', 'h1', 40, 50, { guest: 'a' }),
+      ],
+      { guests: service, limits },
+    );
+    expect(stopped).toMatchObject([{ constraint: 'service-budget', guest: 'c', time: 20 }]);
+    const rebooting = check([migrate('a', 'h1', 'h3', 0, 10), act('reboot', 'h2', 5, 300)], {
+      guests: service,
+      limits,
+    });
+    expect(constraints(rebooting)).toEqual(['reboot-with-guests', 'service-budget']);
+  });
+
+  it('migrations-per-host and -per-link: too many migrations at once', () => {
+    const perHost = check([migrate('a', 'h1', 'h2', 0, 10), migrate('b', 'h1', 'h3', 0, 10)], {
+      limits: { migrationsPerHost: 1 },
+    });
+    expect(constraints(perHost)).toEqual(['migrations-per-host']);
+    const perLink = check([migrate('a', 'h1', 'h2', 0, 10), migrate('b', 'h1', 'h2', 5, 15)], {
+      limits: { migrationsPerLink: 1 },
+    });
+    expect(constraints(perLink)).toEqual(['migrations-per-link']);
+  });
+});
