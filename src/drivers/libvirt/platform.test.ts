@@ -1,0 +1,178 @@
+/**
+ * The libvirt Platform against a scripted virsh: the refusals and the migration bookkeeping
+ * that the lab's conformance run (test/lab) cannot force at will.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Conflict, NotFound } from '../../core/errors.js';
+import type { Clock } from '../../core/ports.js';
+import { createLibvirtPlatform } from './platform.js';
+import type { ProcessResult, SpawnProcess } from './process.js';
+
+interface FakeDomain {
+  host: string;
+  state: number;
+  memoryKiB: number;
+}
+
+/** A tiny libvirt world: domains by name, and `virsh migrate` clients the test ends by hand. */
+function world(domains: Record<string, FakeDomain>) {
+  const migrations: { argv: string[]; end: (result: Partial<ProcessResult>) => void }[] = [];
+  let jobActive = false;
+  const aborts: string[] = [];
+  const ok = (stdout = ''): ProcessResult => ({ code: 0, signal: null, stdout, stderr: '' });
+  const fail = (stderr: string): ProcessResult => ({ code: 1, signal: null, stdout: '', stderr });
+  const hostOf = (uri: string) => /\/\/([^/]+)\//.exec(uri)![1]!;
+
+  const answer = (argv: string[]): ProcessResult => {
+    const uri = argv[argv.indexOf('--connect') + 1]!;
+    const host = hostOf(uri);
+    const [command, ...args] = argv.slice(argv.indexOf('--connect') + 2);
+    const domain = args[args.indexOf('--domain') + 1] ?? '';
+    switch (command) {
+      case 'domstats': {
+        const names = Object.keys(domains).filter((n) => domains[n]!.host === host);
+        const wanted = args.includes('--domain') ? names.filter((n) => n === domain) : names;
+        return ok(
+          wanted
+            .map((n) => {
+              const d = domains[n]!;
+              return `Domain: '${n}'\n  state.state=${d.state}\n  state.reason=1\n  balloon.current=${d.memoryKiB}\n  vcpu.current=1\n`;
+            })
+            .join('\n'),
+        );
+      }
+      case 'list':
+        return ok('');
+      case 'domjobinfo':
+        if (args.includes('--completed'))
+          return ok('Job type: Completed\nTime elapsed: 500 ms\nTotal downtime: 42 ms\n');
+        return ok(
+          jobActive
+            ? 'Job type: Unbounded\nOperation: Outgoing migration\nIteration: 1\n'
+            : 'Job type: None\n',
+        );
+      case 'domjobabort':
+        if (!jobActive)
+          return fail('error: Requested operation is not valid: no job is active on the domain');
+        aborts.push(domain);
+        jobActive = false;
+        migrations
+          .at(-1)!
+          .end({ code: 1, stderr: 'error: operation aborted: migration out: canceled by client' });
+        return ok();
+      case 'qemu-monitor-command':
+        return ok('{"return":{"package":"Debian 1:7.2+dfsg-7+deb12u15"}}');
+      default:
+        return fail(`error: unexpected command ${command}`);
+    }
+  };
+
+  const spawn: SpawnProcess = (argv) => {
+    if (argv.includes('migrate')) {
+      let end!: (result: Partial<ProcessResult>) => void;
+      const done = new Promise<ProcessResult>((resolve) => {
+        end = (result) => resolve({ code: 0, signal: null, stdout: '', stderr: '', ...result });
+      });
+      migrations.push({ argv: [...argv], end });
+      return { done, kill: () => undefined };
+    }
+    return { done: Promise.resolve(answer([...argv])), kill: () => undefined };
+  };
+  return { spawn, migrations, aborts, startJob: () => (jobActive = true) };
+}
+
+const clock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+
+function platformOn(fake: ReturnType<typeof world>, memoryCeilingMiB = 4096) {
+  return createLibvirtPlatform({
+    hosts: ['a', 'b'].map((id) => ({ id, uri: `qemu+tcp://${id}/system`, memoryCeilingMiB, vcpuCeiling: 8 })),
+    schedulingDir: mkdtempSync(join(tmpdir(), 'hvpatch-sched-')),
+    spawn: fake.spawn,
+    clock,
+    pollIntervalMs: 5,
+    migrationBandwidthMiBps: 64,
+  });
+}
+
+describe('libvirt Platform', () => {
+  it('starts `virsh migrate --live --p2p` from the source towards the target URI, with the bandwidth cap', async () => {
+    const fake = world({ vm1: { host: 'a', state: 1, memoryKiB: 262144 } });
+    const platform = platformOn(fake);
+    await platform.liveMigrate('vm1', 'b');
+    const argv = fake.migrations[0]!.argv;
+    expect(argv.slice(argv.indexOf('--connect'))).toEqual([
+      '--connect',
+      'qemu+tcp://a/system',
+      'migrate',
+      '--live',
+      '--p2p',
+      '--persistent',
+      '--undefinesource',
+      '--domain',
+      'vm1',
+      '--desturi',
+      'qemu+tcp://b/system',
+      '--bandwidth',
+      '64',
+    ]);
+  });
+
+  it('refuses a move onto a disabled or full host, or of a stopped guest, without starting one', async () => {
+    const fake = world({
+      vm1: { host: 'a', state: 1, memoryKiB: 262144 },
+      off: { host: 'a', state: 5, memoryKiB: 262144 },
+    });
+    const platform = platformOn(fake);
+    await platform.disableHost('b', 'patching');
+    await expect(platform.liveMigrate('vm1', 'b')).rejects.toThrow(/disabled for scheduling \(patching\)/);
+    await platform.enableHost('b');
+    await expect(platform.liveMigrate('off', 'b')).rejects.toBeInstanceOf(Conflict);
+    await expect(platformOn(fake, 200).liveMigrate('vm1', 'b')).rejects.toThrow(/needs 256 MiB/);
+    await expect(platform.liveMigrate('nobody', 'b')).rejects.toBeInstanceOf(NotFound);
+    expect(fake.migrations).toHaveLength(0);
+  });
+
+  it('keeps trying an abort until libvirt has opened the job, and reports the migration aborted', async () => {
+    const fake = world({ vm1: { host: 'a', state: 1, memoryKiB: 262144 } });
+    const platform = platformOn(fake);
+    const id = await platform.liveMigrate('vm1', 'b');
+    setTimeout(fake.startJob, 60);
+    await platform.abortMigration(id);
+    expect(fake.aborts).toEqual(['vm1']);
+    expect(await platform.waitForMigration(id)).toMatchObject({ phase: 'aborted', finished: true });
+    await expect(platform.abortMigration(id)).rejects.toBeInstanceOf(Conflict);
+  });
+
+  it('reports a failed migration with libvirt’s words, and a completed one with QEMU’s downtime', async () => {
+    const fake = world({ vm1: { host: 'a', state: 1, memoryKiB: 262144 } });
+    const platform = platformOn(fake);
+    const failed = await platform.liveMigrate('vm1', 'b');
+    fake.migrations[0]!.end({
+      code: 1,
+      stderr: 'error: operation failed: migration out job: unexpectedly failed\n',
+    });
+    expect(await platform.waitForMigration(failed)).toMatchObject({
+      phase: 'failed',
+      reason: 'operation failed: migration out job: unexpectedly failed',
+    });
+    const done = await platform.liveMigrate('vm1', 'b');
+    expect(await platform.locateGuest('vm1')).toMatchObject({ state: 'migrating', migration: done });
+    fake.migrations[1]!.end({ code: 0 });
+    expect(await platform.waitForMigration(done)).toMatchObject({ phase: 'completed', downtimeMs: 42 });
+  });
+
+  it('answers for a migration it did not watch from the id alone, by where the guest is now', async () => {
+    const fake = world({ vm1: { host: 'b', state: 1, memoryKiB: 262144 } });
+    const restarted = platformOn(fake);
+    expect(await restarted.migrationStatus('lv/vm1/a/b/1000')).toMatchObject({
+      phase: 'completed',
+      finished: true,
+      downtimeMs: 42,
+    });
+    expect(await restarted.migrationStatus('lv/vm1/b/a/1000')).toMatchObject({ phase: 'failed' });
+    await expect(restarted.migrationStatus('lv/vm1/a/nowhere/1000')).rejects.toBeInstanceOf(NotFound);
+  });
+});

@@ -1,0 +1,48 @@
+/** The two real drivers, configured from the lab's state file exactly as an operator would configure them. */
+import { readFileSync } from 'node:fs';
+import { createLibvirtPlatform } from '../../../src/drivers/libvirt/index.js';
+import { createSshAptHostAgent } from '../../../src/drivers/ssh-apt/index.js';
+import type { LabState } from './lab.js';
+
+export function labPlatform(lab: LabState, options: { migrationBandwidthMiBps?: number } = {}) {
+  return createLibvirtPlatform({
+    ...options,
+    hosts: lab.hosts.map((h) => ({
+      id: h.id,
+      uri: h.libvirtUri,
+      memoryCeilingMiB: h.memoryCeilingMiB,
+      vcpuCeiling: h.vcpuCeiling,
+    })),
+    schedulingDir: lab.schedulingDir,
+    // The hosts' addresses exist only inside the lab's namespaces: virsh runs in the controller's.
+    commandPrefix: lab.commands.controllerExec,
+    // The guests power off on the ACPI button in well under a second.
+    stopGraceMs: 15_000,
+  });
+}
+
+export function labHostAgent(lab: LabState) {
+  const privateKey = readFileSync(lab.ssh.privateKeyPath);
+  return createSshAptHostAgent({
+    hosts: lab.hosts.map((h) => ({
+      id: h.id,
+      address: h.address,
+      port: h.ssh.port,
+      user: h.ssh.user,
+      privateKey,
+      hostKeySha256: h.ssh.hostKeySha256,
+      proxyCommand: lab.commands.sshProxy,
+      // No systemd and a kernel shared with the machine: the lab says how it reboots and
+      // which boot id and running kernel it has.
+      rebootCommand: lab.commands.reboot,
+      bootIdCommand: lab.commands.bootId,
+      runningKernelCommand: lab.commands.runningKernel,
+      daemons: lab.daemons.map((name) => ({
+        name,
+        restart: lab.commands.restartDaemon.map((a) => a.replaceAll('{daemon}', name)),
+      })),
+    })),
+    rebootTimeoutMs: 120_000,
+    pollIntervalMs: 500,
+  });
+}
