@@ -130,8 +130,11 @@ export function createSshAptHostAgent(options: SshAptOptions): HostAgent & { clo
 
   const installed = async (h: Host) => parseInstalled(await output(h, installedPackagesCommand()));
 
-  const bootId = async (h: Host) => {
-    const id = (await output(h, h.bootIdCommand)).trim();
+  /** How long one boot-id probe may take while waiting for a rebooting host. */
+  const REBOOT_PROBE_TIMEOUT_MS = Math.min(commandTimeoutMs, 10_000);
+
+  const bootId = async (h: Host, timeoutMs?: number) => {
+    const id = (await output(h, h.bootIdCommand, timeoutMs)).trim();
     if (!/^[A-Za-z0-9-]{8,64}$/.test(id))
       throw new Unavailable(`host '${h.id}' reported boot id ${JSON.stringify(id)}`);
     return id;
@@ -329,7 +332,9 @@ export function createSshAptHostAgent(options: SshAptOptions): HostAgent & { clo
       while (clock.now() < deadline) {
         await clock.sleep(pollIntervalMs);
         try {
-          const current = await bootId(h);
+          // Short attempts: a connection made while the host goes down can hang until its
+          // timeout, and one such hang must not use up the whole wait.
+          const current = await bootId(h, REBOOT_PROBE_TIMEOUT_MS);
           if (current !== previousBootId) return { previousBootId, bootId: current };
         } catch (error) {
           lastError = error;
