@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // Lab and cloud tests need the real lab or Nova: `npm run test:lab`, `npm run test:openstack`.
     exclude: [...configDefaults.exclude, 'test/lab/**', 'test/openstack/**'],
+    // Starts a throwaway PostgreSQL server (the Debian package) for the tests that need one.
+    globalSetup: ['./test/support/global-setup.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -1,0 +1,124 @@
+import type { Plan, PlanAction } from '../core/plan/index.js';
+import * as actions from './actions.js';
+import * as campaigns from './campaigns.js';
+import type { Database, Unlisten } from './database.js';
+import { appendEvents, listEvents, watchEvents } from './events.js';
+import * as hosts from './hosts.js';
+import * as leases from './leases.js';
+import type {
+  ActionRecord,
+  CampaignRecord,
+  CampaignState,
+  CampaignSummary,
+  HostLease,
+  HostRecord,
+  HostState,
+  LeaseRecord,
+  NewEvent,
+  Progress,
+  StageApproval,
+  StoreEvent,
+} from './model.js';
+import { validCampaignId } from './rows.js';
+
+/**
+ * What the engine, the CLI and the API keep and read. Every write is one transaction, with
+ * its events: after a crash, either all of it is there or none. Writes about a host carry its
+ * lease and are refused with Conflict once the lease is no longer current. Times (`now`, ms)
+ * are always passed in. Failures are the error taxonomy: Unavailable (retryable) when the
+ * database is out of reach, Conflict when a state machine, a lease or a uniqueness says no,
+ * NotFound, BadInput.
+ */
+export interface CampaignStore {
+  createCampaign(plan: Plan, actor: string, now: number): Promise<CampaignRecord>;
+  campaign(id: string): Promise<CampaignRecord>;
+  campaigns(): Promise<CampaignSummary[]>;
+  setCampaignState(
+    id: string,
+    to: CampaignState,
+    why: { actor: string; reason: string },
+    now: number,
+  ): Promise<CampaignSummary>;
+  approveStage(id: string, stage: string, actor: string, now: number): Promise<StageApproval>;
+  approvals(id: string): Promise<StageApproval[]>;
+  progress(id: string): Promise<Progress>;
+
+  hosts(campaign: string): Promise<HostRecord[]>;
+  setHostState(lease: HostLease, to: HostState, reason: string, now: number): Promise<HostRecord>;
+
+  actions(campaign: string, filter?: { host?: string }): Promise<ActionRecord[]>;
+  /** Durably, before the driver is called: pending → started (needs a live lease, an active host, an approved stage). */
+  startAction(lease: HostLease, seq: number, now: number): Promise<ActionRecord>;
+  /** After the driver answered, or the platform was asked: started or unknown → succeeded or failed. */
+  finishAction(
+    lease: HostLease,
+    seq: number,
+    result: { outcome: actions.Outcome; detail?: unknown; reason?: string },
+    now: number,
+  ): Promise<ActionRecord>;
+  /** To try again: started (the platform says it never happened), unknown (likewise) or failed → pending. */
+  requeueAction(lease: HostLease, seq: number, reason: string, now: number): Promise<ActionRecord>;
+  skipAction(lease: HostLease, seq: number, reason: string, now: number): Promise<ActionRecord>;
+  appendActions(
+    lease: HostLease,
+    actions: readonly PlanAction[],
+    reason: string,
+    now: number,
+  ): Promise<ActionRecord[]>;
+
+  /** A decision that changes no state (a guard that held a host back, a notification sent). */
+  recordEvent(event: NewEvent, now: number): Promise<StoreEvent>;
+  events(campaign: string, page?: { after?: number; limit?: number }): Promise<StoreEvent[]>;
+  watchEvents(campaign: string, onNews: () => void, onLost: (error: Error) => void): Promise<Unlisten>;
+
+  /** The lease, or null while another worker holds it. */
+  acquireHostLease(
+    campaign: string,
+    host: string,
+    worker: string,
+    ttlMs: number,
+    now: number,
+  ): Promise<HostLease | null>;
+  heartbeat(worker: string, now: number): Promise<HostLease[]>;
+  releaseLease(lease: HostLease, now: number): Promise<void>;
+  leases(campaign: string): Promise<LeaseRecord[]>;
+}
+
+export function createCampaignStore(db: Database): CampaignStore {
+  const tx = db.transaction.bind(db);
+  return {
+    createCampaign: (plan, actor, now) => tx((t) => campaigns.createCampaign(t, plan, actor, now)),
+    campaign: (id) => campaigns.getCampaign(db, id),
+    campaigns: () => campaigns.listCampaigns(db),
+    setCampaignState: (id, to, why, now) => tx((t) => campaigns.setCampaignState(t, id, to, why, now)),
+    approveStage: (id, stage, actor, now) => tx((t) => campaigns.approveStage(t, id, stage, actor, now)),
+    approvals: (id) => campaigns.listApprovals(db, id),
+    progress: (id) => campaigns.progress(db, id),
+
+    hosts: (campaign) => hosts.listHosts(db, validCampaignId(campaign)),
+    setHostState: (lease, to, reason, now) => tx((t) => hosts.setHostState(t, lease, to, reason, now)),
+
+    actions: (campaign, filter) => actions.listActions(db, validCampaignId(campaign), filter),
+    startAction: (lease, seq, now) => tx((t) => actions.startAction(t, lease, seq, now)),
+    finishAction: (lease, seq, result, now) => tx((t) => actions.finishAction(t, lease, seq, result, now)),
+    requeueAction: (lease, seq, reason, now) => tx((t) => actions.requeueAction(t, lease, seq, reason, now)),
+    skipAction: (lease, seq, reason, now) => tx((t) => actions.skipAction(t, lease, seq, reason, now)),
+    appendActions: (lease, planned, reason, now) =>
+      tx((t) => actions.appendActions(t, lease, planned, reason, now)),
+
+    recordEvent: (event, now) =>
+      tx(async (t) => {
+        await campaigns.getState(t, event.campaignId);
+        const [recorded] = await appendEvents(t, [event], now);
+        return recorded!;
+      }),
+    events: (campaign, page) => listEvents(db, campaign, page),
+    watchEvents: (campaign, onNews, onLost) => watchEvents(db, campaign, onNews, onLost),
+
+    acquireHostLease: (campaign, host, worker, ttlMs, now) =>
+      tx((t) => leases.acquireHostLease(t, campaign, host, worker, ttlMs, now)),
+    heartbeat: (worker, now) => tx((t) => leases.heartbeat(t, worker, now)),
+    releaseLease: (lease, now) => tx((t) => leases.releaseLease(t, lease, now)),
+    leases: (campaign) => leases.listLeases(db, campaign),
+  };
+}

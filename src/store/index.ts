@@ -1,0 +1,10 @@
+export { openStore, type Store, type StoreOptions } from './open.js';
+export { createCampaignStore, type CampaignStore } from './campaign-store.js';
+export type { Outcome } from './actions.js';
+export type { Database, Isolation, Queryable, Row, Unlisten } from './database.js';
+export { migrate } from './migrate.js';
+export { MIGRATIONS, type Migration } from './migrations/index.js';
+export { openPglite } from './pglite.js';
+export { openPostgres, type PostgresOptions } from './postgres.js';
+export { toStoreError } from './sql-errors.js';
+export * from './model.js';
