@@ -1,0 +1,219 @@
+import type { EventQueue } from './events.js';
+import type { Ledger } from './ledger.js';
+import type { Move, Placement } from './placement.js';
+import type { Limits, SchedulerInput } from './schedule.js';
+import type { HostTask, Step } from './tasks.js';
+
+/** The scheduler's shared state, as a host's job sees it. */
+export interface JobContext {
+  readonly input: SchedulerInput;
+  readonly limits: Limits;
+  readonly queue: EventQueue;
+  readonly ledger: Ledger;
+  readonly steps: Step[];
+  readonly serviceUse: Float64Array;
+  /** Jobs with moves still to start, waiting for a slot on either host, the link or a budget. */
+  readonly stalled: Set<HostJob>;
+  /** Jobs whose guests wait for their service's budget to stop. */
+  readonly budgetWaiters: Set<HostJob>;
+  readonly movedReason: (string | undefined)[];
+  readonly now: number;
+  roomFreed(host: number): void;
+  jobDone(job: HostJob, end: number): void;
+}
+
+/**
+ * One host's work from the moment it is admitted: its guests' migrations (each waiting
+ * for a free slot on both hosts and on the link, and for its service's budget), then the
+ * guests that stay are stopped, the host reboots, is verified and put back, or, for a host
+ * that stays in service, live patch, daemon restarts and guest moves.
+ */
+export class HostJob {
+  readonly host: number;
+  private readonly moves: Move[];
+  private running = 0;
+  private movesFrom = 0;
+  /** The moves are over and the closing steps are planned; later calls must not plan them twice. */
+  private finishing = false;
+
+  constructor(
+    private readonly context: JobContext,
+    readonly task: HostTask,
+    placement: Placement & { ok: true },
+    /** Running guests that stop in place (and start again afterwards). */
+    private readonly stay: number[],
+  ) {
+    this.host = task.host;
+    this.moves = [...placement.moves];
+    for (const move of this.moves) context.ledger.reserve(move.guest, move.target);
+  }
+
+  /** `from`: when the host may start sending guests (a host taken out: once its disable ended). */
+  begin(from: number): void {
+    this.movesFrom = this.task.kind === 'in-service' ? this.inServiceSteps(from) : from;
+    if (this.movesFrom > this.context.now) this.context.queue.at(this.movesFrom, () => this.dispatch());
+    else this.dispatch();
+  }
+
+  /** Starts every move that can start now; the host's own slots are filled first. */
+  dispatch(): void {
+    const { ledger, limits, now } = this.context;
+    if (now < this.movesFrom) return;
+    const h = this.host;
+    let i = 0;
+    while (i < this.moves.length && ledger.migrating[h]! < limits.migrationsPerHost) {
+      const move = this.moves[i]!;
+      if (this.ready(move)) {
+        this.moves.splice(i, 1);
+        this.migrate(move);
+      } else i++;
+    }
+    // Whatever holds the rest back (a slot on either host, the link, a budget) is freed by some migration's end.
+    if (this.moves.length > 0) this.context.stalled.add(this);
+    else this.context.stalled.delete(this);
+    if (this.moves.length === 0 && this.running === 0) this.afterMoves();
+  }
+
+  /** Retries stopping the staying guests once some service's budget was given back. */
+  retryStops(): void {
+    this.afterMoves();
+  }
+
+  private ready(move: Move): boolean {
+    const { ledger, limits, input, serviceUse } = this.context;
+    if (ledger.migrating[move.target]! >= limits.migrationsPerHost) return false;
+    if (ledger.linkLoad(this.host, move.target) >= limits.migrationsPerLink) return false;
+    const service = input.fleet.service[move.guest]!;
+    return service < 0 || serviceUse[service]! + 1 <= input.fleet.budget[service]!;
+  }
+
+  private migrate(move: Move): void {
+    const context = this.context;
+    const { ledger, input, now } = context;
+    const estimate = input.migrations.estimate(move.guest, this.host, move.target);
+    const end = now + Math.ceil(estimate.durationMs);
+    const reason = context.movedReason[move.guest];
+    context.steps.push({
+      kind: 'migrate',
+      host: this.host,
+      guest: move.guest,
+      to: move.target,
+      start: now,
+      end,
+      ...(reason === undefined ? {} : { reason }),
+    });
+    context.movedReason[move.guest] = move.interim ? this.interimReason(move) : undefined;
+    ledger.startMigration(this.host, move.target);
+    const service = input.fleet.service[move.guest]!;
+    if (service >= 0) context.serviceUse[service]!++;
+    this.running++;
+    context.queue.at(end, () => this.migrated(move));
+  }
+
+  private migrated(move: Move): void {
+    const context = this.context;
+    const { ledger, input } = context;
+    ledger.finishMigration(move.guest, this.host, move.target);
+    const service = input.fleet.service[move.guest]!;
+    if (service >= 0) context.serviceUse[service]!--;
+    this.running--;
+    if (ledger.final[this.host]) context.roomFreed(this.host);
+    this.dispatch();
+    for (const job of [...context.stalled]) if (job !== this) job.dispatch();
+    if (service >= 0) for (const job of [...context.budgetWaiters]) job.retryStops();
+  }
+
+  private interimReason(move: Move): string {
+    const { fleet } = this.context.input;
+    return `its earlier move from ${fleet.hosts[this.host]!.id} had to land on ${fleet.hosts[move.target]!.id}, not yet patched, because no patched host in migration group ${fleet.groupIds[fleet.group[this.host]!]} had room then`;
+  }
+
+  /** Live patch and daemon restarts of a host that stays in service; returns when they are done. */
+  private inServiceSteps(now: number): number {
+    const { steps, input } = this.context;
+    let t = now;
+    if (this.task.livePatch !== undefined) {
+      steps.push({
+        kind: 'livepatch',
+        host: this.host,
+        guest: -1,
+        to: -1,
+        start: t,
+        end: t + input.timings.livePatchMs,
+      });
+      t += input.timings.livePatchMs;
+    }
+    for (const daemon of this.task.daemons) {
+      const end = t + input.timings.daemonRestartMs;
+      steps.push({ kind: 'restart-daemon', host: this.host, guest: -1, to: -1, start: t, end, daemon });
+      t = end;
+    }
+    return t;
+  }
+
+  private afterMoves(): void {
+    if (this.finishing) return;
+    const context = this.context;
+    const { now, input } = context;
+    const installed = context.ledger.installedAt[this.host]!;
+    if (installed > now) {
+      context.queue.at(installed, () => this.afterMoves());
+      return;
+    }
+    if (!this.takeBudget()) {
+      context.budgetWaiters.add(this);
+      return;
+    }
+    context.budgetWaiters.delete(this);
+    this.finishing = true;
+    const { timings } = input;
+    const stopEnd = this.stay.length > 0 ? now + timings.guestStopMs : now;
+    for (const guest of this.stay) this.step('stop-guest', now, stopEnd, guest);
+    let ready = stopEnd;
+    if (this.task.kind !== 'in-service') {
+      const rebootEnd = stopEnd + this.task.rebootMs;
+      this.step('reboot', stopEnd, rebootEnd);
+      ready = rebootEnd;
+    }
+    const verified = ready + timings.verifyMs;
+    this.step('verify', ready, verified);
+    const startFrom = this.task.kind === 'in-service' ? stopEnd : verified;
+    const started = startFrom + timings.guestStartMs;
+    for (const guest of this.stay) this.step('start-guest', startFrom, started, guest);
+    if (this.stay.length > 0) context.queue.at(started, () => this.giveBudgetBack());
+    let end = verified;
+    if (this.task.kind !== 'in-service') {
+      end = verified + timings.toggleMs;
+      this.step('enable', verified, end);
+    } else if (this.stay.length > 0) end = Math.max(verified, started);
+    context.queue.at(end, () => context.jobDone(this, end));
+  }
+
+  private step(kind: Step['kind'], start: number, end: number, guest = -1): void {
+    this.context.steps.push({ kind, host: this.host, guest, to: -1, start, end });
+  }
+
+  /** All staying guests stop together, so their services must have room for all of them at once. */
+  private takeBudget(): boolean {
+    const { fleet } = this.context.input;
+    const use = this.context.serviceUse;
+    const need = new Map<number, number>();
+    for (const guest of this.stay) {
+      const service = fleet.service[guest]!;
+      if (service >= 0) need.set(service, (need.get(service) ?? 0) + 1);
+    }
+    for (const [service, count] of need) if (use[service]! + count > fleet.budget[service]!) return false;
+    for (const [service, count] of need) use[service]! += count;
+    return true;
+  }
+
+  private giveBudgetBack(): void {
+    const { fleet } = this.context.input;
+    for (const guest of this.stay) {
+      const service = fleet.service[guest]!;
+      if (service >= 0) this.context.serviceUse[service]!--;
+    }
+    for (const job of [...this.context.budgetWaiters]) job.retryStops();
+    for (const job of [...this.context.stalled]) job.dispatch();
+  }
+}

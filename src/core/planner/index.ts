@@ -1,0 +1,12 @@
+/**
+ * hvpatch's planner: a strategy per host (strategy.ts), stages and waves (stages.ts), and a
+ * timeline built by list scheduling in planner time (scheduler.ts, host-job.ts) in which
+ * every guest that must move goes once, onto a host that needs nothing disruptive any more
+ * (placement.ts, ledger.ts), under every limit at every instant. `replan` goes on from a
+ * plan under way. Plans are checked by plan/checker.ts, independently of this code.
+ */
+export { planCampaign, PLANNER_NAME } from './plan.js';
+export { chooseStrategies } from './strategy.js';
+export { replan, type ReplanOptions } from './replan.js';
+export type { ReplanEvent } from './replan-events.js';
+export { DEFAULT_STAGES } from './stages.js';

@@ -1,0 +1,117 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { generateFleet, newestKnownUpdates } from '../generate/index.js';
+import type { Fleet } from '../model/index.js';
+import { checkPlan, workFromUpdates, type Plan } from '../plan/index.js';
+import { compareDebianVersions } from '../versions/index.js';
+import { inputOf } from './fixtures.js';
+import { planCampaign } from './plan.js';
+import { replan } from './replan.js';
+
+const limits = fc.record({
+  fleetPercent: fc.integer({ min: 5, max: 60 }),
+  perCluster: fc.integer({ min: 1, max: 4 }),
+  perFailureDomain: fc.integer({ min: 1, max: 2 }),
+  migrationsPerHost: fc.integer({ min: 1, max: 3 }),
+  migrationsPerLink: fc.integer({ min: 1, max: 2 }),
+});
+const campaign = fc.record({
+  hosts: fc.integer({ min: 8, max: 60 }),
+  seed: fc.integer({ min: 0, max: 1_000_000 }),
+  guestsPerHost: fc.integer({ min: 2, max: 20 }),
+  limits,
+  evacuationCeilingPercent: fc.integer({ min: 80, max: 100 }),
+});
+type Campaign = typeof campaign extends fc.Arbitrary<infer C> ? C : never;
+
+function plan(c: Campaign, spare = false): Plan {
+  const generated = generateFleet({ hosts: c.hosts, seed: c.seed, guestsPerHost: c.guestsPerHost });
+  const fleet = spare ? withEmptyHosts(generated) : generated;
+  const work = workFromUpdates(fleet, (host) => (host.id.includes('-spare') ? [] : newestKnownUpdates(host)));
+  return planCampaign(
+    inputOf(fleet, work, {
+      concurrency: c.limits,
+      capacity: { evacuationCeilingPercent: c.evacuationCeilingPercent },
+    }),
+  );
+}
+
+/**
+ * Two empty hosts per migration group that need nothing: copies of its largest host,
+ * already on the QEMU the others will install, so that they can take any first wave.
+ */
+function withEmptyHosts(fleet: Fleet): Fleet {
+  const largest = new Map<string, Fleet['hosts'][number]>();
+  const newestQemu = new Map<string, string>();
+  for (const host of fleet.hosts) {
+    const group = host.migrationGroup;
+    if (host.state === 'enabled' && (largest.get(group)?.memoryMiB ?? 0) < host.memoryMiB)
+      largest.set(group, host);
+    const installed = newestKnownUpdates(host).find((pkg) => pkg.name.startsWith('qemu-system'))?.version;
+    for (const version of [host.qemuVersion, installed]) {
+      const newest = newestQemu.get(group);
+      if (version !== undefined && (newest === undefined || compareDebianVersions(newest, version) < 0))
+        newestQemu.set(group, version);
+    }
+  }
+  const spares = [...largest.values()].flatMap((host) =>
+    [1, 2].map((n) => ({
+      ...host,
+      id: `${host.id}-spare${n}`,
+      qemuVersion: newestQemu.get(host.migrationGroup)!,
+    })),
+  );
+  return { ...fleet, hosts: [...fleet.hosts, ...spares] };
+}
+
+const errors = (p: Plan) => checkPlan(p).filter((v) => v.severity === 'error');
+
+describe('planCampaign on generated fleets', () => {
+  it('breaks no constraint the checker knows', () => {
+    fc.assert(
+      fc.property(campaign, (c) => {
+        expect(errors(plan(c))).toEqual([]);
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('moves every guest at most once when the room is there', () => {
+    fc.assert(
+      fc.property(campaign, (c) => {
+        const p = plan(c, true);
+        expect(errors(p)).toEqual([]);
+        expect(p.actions.filter((a) => a.reason !== undefined)).toEqual([]);
+        const moves = new Map<string, number>();
+        for (const a of p.actions)
+          if (a.kind === 'migrate') moves.set(a.guest!, (moves.get(a.guest!) ?? 0) + 1);
+        expect(Math.max(0, ...moves.values())).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it('gives the same plan for the same input', () => {
+    fc.assert(
+      fc.property(campaign, (c) => {
+        expect(JSON.stringify(plan(c))).toBe(JSON.stringify(plan(c)));
+      }),
+      { numRuns: 5 },
+    );
+  });
+
+  it('replans without losing what was done', () => {
+    fc.assert(
+      fc.property(campaign, fc.double({ min: 0, max: 1, noNaN: true }), (c, share) => {
+        const p = plan(c);
+        const now = p.summary.makespanS * share;
+        const next = replan(p, now, []);
+        expect(errors(next)).toEqual([]);
+        const started = (x: Plan) => x.actions.filter((a) => a.startS < now);
+        expect(started(next)).toEqual(started(p));
+        expect(next.actions.filter((a) => a.startS >= now).every((a) => a.startS >= now)).toBe(true);
+      }),
+      { numRuns: 10 },
+    );
+  });
+});

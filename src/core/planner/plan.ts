@@ -1,0 +1,171 @@
+import { planFleet, planLimits } from '../plan/build.js';
+import { lowerBounds } from '../plan/bounds.js';
+import type { Plan, PlanningInput } from '../plan/index.js';
+import { toActions } from './actions.js';
+import { windowFit } from './calendar.js';
+import { indexFleet, type FleetIndex } from './fleet-index.js';
+import { MigrationModel, migrationSettings } from './migration-model.js';
+import { outcomes } from './outcomes.js';
+import { Scheduler } from './scheduler.js';
+import { buildGates, severityRank } from './stages.js';
+import { summarize } from './summary.js';
+import { decide, type Decision } from './strategy.js';
+import type { GuestRules, HostTask } from './tasks.js';
+import { PLANNER_TIMINGS } from './timings.js';
+
+export const PLANNER_NAME = 'hvpatch';
+
+/**
+ * hvpatch's plan for a campaign: a strategy per host, stages and waves, and a timeline of
+ * actions that keeps every limit at every instant, moves each guest at most once onto a
+ * host that needs nothing disruptive any more where the room allows, and is as short as
+ * the limits let it be. Deterministic: the same input gives the same plan.
+ */
+export function planCampaign(input: PlanningInput): Plan {
+  const fleet = planFleet(input.fleet, input.work);
+  const limits = planLimits(input.fleet, input.policy);
+  const decisions = decide(input, fleet, limits);
+  const index = indexFleet(fleet.hosts, fleet.guests, limits);
+  const taskIndex = new Map(decisions.map((decision, i) => [index.hostIndex.get(decision.host)!, i]));
+  const hostsById = new Map(input.fleet.hosts.map((host) => [host.id, host]));
+  const startsAtMs = Date.parse(input.startsAt);
+  const tasks = decisions.map((decision) => {
+    const h = index.hostIndex.get(decision.host)!;
+    return toTask(decision, h, index, hostsById.get(decision.host)!.rebootDuration, startsAtMs);
+  });
+  const final = initiallyFinal(index, tasks);
+  const gates = buildGates(
+    decisions,
+    hostsById,
+    index.hostIndex,
+    input.policy.stages,
+    roomAtStart(index, final),
+  );
+  gates.forEach((gate, g) => gate.hosts.forEach((h) => (tasks[taskIndex.get(h)!]!.gate = g)));
+  const migrations = new MigrationModel(
+    index,
+    limits.migrationsPerHost,
+    migrationSettings(input.policy.migration),
+  );
+  const scheduler = new Scheduler({
+    fleet: index,
+    tasks,
+    gates,
+    rules: guestRules(decisions, index),
+    limits: {
+      fleet: limits.maxHostsOut.fleet,
+      cluster: limits.maxHostsOut.cluster,
+      failureDomain: limits.maxHostsOut.failureDomain,
+      migrationsPerHost: limits.migrationsPerHost,
+      migrationsPerLink: limits.migrationsPerLink,
+    },
+    migrations: new MigrationModel(
+      index,
+      limits.migrationsPerHost,
+      migrationSettings(input.policy.migration),
+    ),
+    timings: PLANNER_TIMINGS,
+    windows: windowFit(input.policy, input.startsAt, index, tasks),
+    initiallyFinal: final,
+  });
+  const schedule = scheduler.run(0);
+  const taskOf = new Array<HostTask | undefined>(index.hosts.length);
+  for (const task of tasks) taskOf[task.host] = task;
+  const actions = toActions(schedule.steps, index, taskOf, gates, schedule.wave);
+  const { strategies, deferred } = outcomes(decisions, tasks, schedule, index, gates, input.startsAt, limits);
+  const bounds = lowerBounds(input, { fleet, limits });
+  return {
+    version: 1,
+    planner: PLANNER_NAME,
+    startsAt: input.startsAt,
+    fleet,
+    limits,
+    strategies,
+    actions,
+    deferred,
+    summary: summarize(actions, index, migrations, {
+      makespanS: bounds.makespanS,
+      migrations: bounds.migrations,
+    }),
+  };
+}
+
+function toTask(
+  decision: Decision,
+  host: number,
+  fleet: FleetIndex,
+  rebootMs: number,
+  startsAtMs: number,
+): HostTask {
+  const { work, vacate } = decision.fates;
+  const inService = decision.kind === 'in-service';
+  const guestIds = inService && vacate ? [...decision.moves, ...decision.stops] : [];
+  return {
+    host,
+    kind: decision.kind,
+    // A host out of scheduling before the campaign is not ours to touch, not even to install on.
+    packages: fleet.disabled[host] ? [] : work.packages,
+    ...(inService && work.livePatch ? { livePatch: work.livePatch.id } : {}),
+    daemons: inService ? work.restartDaemons : [],
+    rebootMs,
+    affected: guestIds.map((guest) => fleet.guestIndex.get(guest.id)!),
+    finalAfterInstall: inService && vacate,
+    dueMs: work.due === undefined ? Infinity : Date.parse(work.due) - startsAtMs,
+    severity: severityRank(decision),
+    gate: 0,
+  };
+}
+
+/** From the fates the lower bounds use too, so the planner and the bounds agree on what may happen to a guest. */
+function guestRules(decisions: readonly Decision[], fleet: FleetIndex): GuestRules {
+  const canMove = new Uint8Array(fleet.guests.length);
+  const canStop = new Uint8Array(fleet.guests.length);
+  const mark = (array: Uint8Array, guests: readonly { id: string }[]) => {
+    for (const guest of guests) array[fleet.guestIndex.get(guest.id)!] = 1;
+  };
+  for (const { fates, moves, stops } of decisions) {
+    mark(canMove, moves);
+    mark(canStop, fates.either);
+    mark(canStop, stops);
+  }
+  return { canMove, canStop };
+}
+
+/**
+ * Whether a host's guests could leave at the start: each fits on some final host of its
+ * migration group and all of them fit in the group's room, less what hosts already
+ * judged to fit will take. An estimate for choosing canaries, not a placement.
+ */
+function roomAtStart(fleet: FleetIndex, final: Uint8Array): (decision: Decision) => boolean {
+  const total = new Float64Array(fleet.groupIds.length);
+  const largest = new Float64Array(fleet.groupIds.length);
+  const used = new Float64Array(fleet.hosts.length);
+  fleet.guestHost.forEach((h, g) => {
+    if (h >= 0) used[h]! += fleet.memory[g]!;
+  });
+  for (let h = 0; h < final.length; h++) {
+    if (!final[h]) continue;
+    const room = Math.max(0, fleet.memoryArrival[h]! - used[h]!);
+    total[fleet.group[h]!]! += room;
+    largest[fleet.group[h]!] = Math.max(largest[fleet.group[h]!]!, room);
+  }
+  return (decision) => {
+    if (decision.moves.length === 0) return true;
+    const group = fleet.group[fleet.hostIndex.get(decision.host)!]!;
+    const memory = decision.moves.reduce((sum, guest) => sum + guest.memoryMiB, 0);
+    const biggest = Math.max(...decision.moves.map((guest) => guest.memoryMiB));
+    if (biggest > largest[group]! || memory > total[group]!) return false;
+    total[group]! -= memory;
+    return true;
+  };
+}
+
+/** Enabled hosts that need nothing disruptive: no work, install only, or work done in service without touching guests. */
+function initiallyFinal(fleet: FleetIndex, tasks: readonly HostTask[]): Uint8Array {
+  const final = new Uint8Array(fleet.hosts.length).fill(1);
+  for (const task of tasks)
+    if (task.kind !== 'install' && !(task.kind === 'in-service' && !task.finalAfterInstall))
+      final[task.host] = 0;
+  for (let h = 0; h < final.length; h++) if (fleet.disabled[h]) final[h] = 0;
+  return final;
+}

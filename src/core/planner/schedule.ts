@@ -1,0 +1,63 @@
+import type { FleetIndex } from './fleet-index.js';
+import type { MigrationModel } from './migration-model.js';
+import type { Gate, GuestRules, HostTask, Step } from './tasks.js';
+import type { PlannerTimings } from './timings.js';
+
+export interface Limits {
+  fleet: number;
+  cluster: number;
+  failureDomain: number;
+  migrationsPerHost: number;
+  migrationsPerLink: number;
+}
+
+/** The earliest start at or after `time` from which the host may be worked on for `durationMs`; Infinity when never. */
+export type WindowFit = (host: number, time: number, durationMs: number) => number;
+
+export interface SchedulerInput {
+  fleet: FleetIndex;
+  tasks: readonly HostTask[];
+  gates: readonly Gate[];
+  rules: GuestRules;
+  limits: Limits;
+  migrations: MigrationModel;
+  timings: PlannerTimings;
+  windows?: WindowFit;
+  /** Hosts that need nothing disruptive when the schedule starts; others become so as they finish. */
+  initiallyFinal: Uint8Array;
+  /** For a replan: what is under way at the start. */
+  seed?: Seed;
+}
+
+/** The state of a campaign under way, from which a replan goes on. */
+export interface Seed {
+  /** Where each guest is, after the moves already made. */
+  guestHost: Int32Array;
+  /** When each host's install ended or ends; Infinity if it has not started. */
+  installedAt: Float64Array;
+  /** Migrations under way: they finish as planned. */
+  migrations: { guest: number; source: number; target: number; end: number }[];
+  /** Guests the plan stopped that are not running again yet: their services' budgets stay taken until `until`. */
+  stopped: { guest: number; until: number }[];
+  /** Hosts out of service whose remaining steps are kept: back (and final) at `until`; Infinity for one that did not come back. */
+  out: { host: number; until: number }[];
+  /** Hosts whose work began but whose guests are still leaving: the rest is planned anew from `from`; `out` if the plan disabled them. */
+  resumed: { host: number; from: number; out: boolean }[];
+  wave: Int32Array;
+  /** The first gate opens no earlier than this (its stage's soak may still run). */
+  firstGateAt: number;
+}
+
+export interface Schedule {
+  steps: Step[];
+  /** When each host's work started and ended; NaN for hosts never started. */
+  start: Float64Array;
+  end: Float64Array;
+  /** Hosts left unfinished, each with the sentence that says why. */
+  deferred: Map<number, string>;
+  /** Per host, the last thing that kept it from starting. */
+  held: (string | undefined)[];
+  wave: Int32Array;
+  /** When each gate opened; NaN for gates never reached. */
+  gateOpened: Float64Array;
+}
