@@ -6,6 +6,7 @@ import { registerFleetCommands } from './commands/fleet.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerNeedsCommand } from './commands/needs.js';
 import { registerComplianceCommand } from './commands/compliance.js';
+import { registerPlanCommand } from './commands/plan.js';
 import { EXIT, exitCodeFor } from './output.js';
 
 const program = new Command('hvpatch')
@@ -20,6 +21,7 @@ registerSchemaCommand(program);
 registerDemoCommand(program);
 registerNeedsCommand(program);
 registerComplianceCommand(program);
+registerPlanCommand(program);
 registerFleetCommands(program);
 
 program.addHelpText(

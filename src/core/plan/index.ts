@@ -20,3 +20,4 @@ export {
   migrationEstimate,
   rebootS,
 } from './durations.js';
+export { workFromNeeds } from './from-needs.js';

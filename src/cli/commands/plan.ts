@@ -1,0 +1,99 @@
+import { writeFile } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import { BASELINES, planBaseline, type BaselineName } from '../../core/baselines/index.js';
+import { formatDuration } from '../../core/duration.js';
+import { Policy } from '../../core/model/index.js';
+import { checkPlan, workFromNeeds, type Plan } from '../../core/plan/index.js';
+import { planCampaign, PLANNER_NAME } from '../../core/planner/index.js';
+import { addNeedsInputOptions, loadHostNeeds, type NeedsFlags } from '../needs/inputs.js';
+import { EXIT, printJson } from '../output.js';
+
+const PLANNERS = [PLANNER_NAME, ...Object.keys(BASELINES)];
+
+interface PlanFlags extends NeedsFlags {
+  planner: string;
+  out?: string;
+  start?: string;
+  json?: boolean;
+}
+
+export function registerPlanCommand(program: Command): void {
+  addNeedsInputOptions(
+    program
+      .command('plan')
+      .description('plan the campaign that makes every needed fix take effect with the least disruption'),
+    'policy: windows, freezes, concurrency, stages, deadlines (defaults when absent)',
+  )
+    .addOption(new Option('--planner <name>', 'which planner').choices(PLANNERS).default(PLANNER_NAME))
+    .option('--out <file>', 'write the plan (plan.json) to this file')
+    .option('--start <instant>', 'ISO 8601 instant the campaign starts at (default: now)')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText(
+      'after',
+      `
+The plan chooses per host the cheapest way to make its fixes take effect (live patch,
+daemon restarts, evacuate by live migration then reboot, in-place reboot with the owners'
+consent, or defer), and orders hosts in stages and waves so that every guest that must move
+moves once, onto a host that needs nothing disruptive any more, under every limit. Every
+plan is replayed by an independent checker before it is written; the summary gives the
+lower bounds it is measured against. Baselines (cau, nova-evacuate, ansible-serial) plan
+the same work the way those tools do, for comparison.
+
+Examples:
+  hvpatch plan --fleet fleet.yaml --advisories data/advisories/osv --policy policy.yaml --out plan.json
+  hvpatch plan --fleet fleet.yaml --advisories osv/ --planner cau --json`,
+    )
+    .action(async (flags: PlanFlags) => {
+      const startsAt = flags.start === undefined ? new Date() : new Date(flags.start);
+      if (Number.isNaN(startsAt.getTime())) {
+        program.error(`error: --start must be an ISO 8601 instant, not '${flags.start}'`, {
+          exitCode: EXIT.badInput,
+        });
+      }
+      const loaded = await loadHostNeeds(flags);
+      if (!loaded) return;
+      const { inputs, hosts } = loaded;
+      const input = {
+        fleet: inputs.fleet,
+        policy: inputs.policy ?? Policy.parse({}),
+        work: workFromNeeds(inputs.fleet, hosts, inputs.advisories),
+        startsAt: startsAt.toISOString(),
+      };
+      const plan =
+        flags.planner === PLANNER_NAME
+          ? planCampaign(input)
+          : planBaseline(flags.planner as BaselineName, input);
+      const violations = checkPlan(plan).filter((violation) => violation.severity === 'error');
+      if (flags.out !== undefined) await writeFile(flags.out, `${JSON.stringify(plan, null, 2)}\n`);
+      if (flags.json)
+        printJson({ planner: plan.planner, summary: plan.summary, deferred: plan.deferred, violations });
+      else process.stdout.write(renderSummary(plan, violations.length, flags.out));
+      process.exitCode = violations.length > 0 ? EXIT.failed : EXIT.ok;
+    });
+}
+
+function renderSummary(plan: Plan, violations: number, out: string | undefined): string {
+  const { summary } = plan;
+  const strategies = new Map<string, number>();
+  for (const { strategy } of plan.strategies) strategies.set(strategy, (strategies.get(strategy) ?? 0) + 1);
+  const stages = new Map<string, number>();
+  for (const action of plan.actions)
+    if (action.kind === 'disable' && action.stage)
+      stages.set(action.stage, (stages.get(action.stage) ?? 0) + 1);
+  const ratio = (value: number, bound: number) =>
+    bound > 0 ? `${(value / bound).toFixed(2)}× the lower bound` : 'bound 0';
+  const lines = [
+    `Plan by ${plan.planner} for ${plan.fleet.hosts.length} hosts and ${plan.fleet.guests.length} guests, starting ${plan.startsAt}`,
+    `  strategies   ${[...strategies].map(([name, count]) => `${count} ${name}`).join(', ')}`,
+    `  stages       ${[...stages].map(([name, count]) => `${name} (${count} hosts out)`).join(', ') || 'none'}`,
+    `  makespan     ${formatDuration(summary.makespanS * 1000)} (${ratio(summary.makespanS, summary.lowerBound.makespanS)}, bound ${formatDuration(summary.lowerBound.makespanS * 1000)})`,
+    `  migrations   ${summary.migrations} (${ratio(summary.migrations, summary.lowerBound.migrations)}, bound ${summary.lowerBound.migrations})`,
+    `  downtime     ${summary.guestDowntimeS.toFixed(1)} s of guest downtime predicted in total`,
+    `  checker      ${violations === 0 ? 'no violations' : `${violations} VIOLATIONS (the plan is not safe to run)`}`,
+  ];
+  for (const { host, reason } of plan.deferred.slice(0, 20)) lines.push(`  deferred     ${host}: ${reason}`);
+  if (plan.deferred.length > 20)
+    lines.push(`  deferred     … and ${plan.deferred.length - 20} more (see the plan file)`);
+  if (out !== undefined) lines.push(`wrote ${out}`);
+  return `${lines.join('\n')}\n`;
+}
