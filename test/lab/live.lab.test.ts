@@ -9,7 +9,8 @@ import type { PackageRef } from '../../src/core/ports.js';
 import { readFileSync } from 'node:fs';
 import { createSshAptHostAgent } from '../../src/drivers/ssh-apt/index.js';
 import { labHostAgent, labPlatform } from './support/drivers.js';
-import { bringHome, startStoppedGuests } from './support/guests.js';
+import { bringHome } from '../../src/drivers/conformance/restore.js';
+import { startStoppedGuests } from './support/guests.js';
 import { labHost, requireLab, serialLogOf, type LabState } from './support/lab.js';
 import { measuredMigration, summary, type MeasuredMigration } from './support/measure.js';
 

@@ -1,6 +1,6 @@
 import { describePlatformConformance } from '../../src/drivers/conformance/platform.suite.js';
 import { labPlatform } from './support/drivers.js';
-import { bringHome } from './support/guests.js';
+import { bringHome } from '../../src/drivers/conformance/restore.js';
 import { requireLab } from './support/lab.js';
 
 const guest = 'vm2';

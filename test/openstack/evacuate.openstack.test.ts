@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../src/core/ports.js';
 import { requireCloud, type TestServer } from './support/cloud.js';
 import { cloudPlatform } from './support/driver.js';
-import { bringHome } from './support/servers.js';
+import { bringHome } from '../../src/drivers/conformance/restore.js';
 
 const drained = 'fake-compute-1';
 const reason = 'hvpatch: evacuate for patching (test)';

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Conflict } from '../../src/core/errors.js';
 import { requireCloud, serverNamed } from './support/cloud.js';
 import { cloudPlatform } from './support/driver.js';
-import { bringHome } from './support/servers.js';
+import { bringHome } from '../../src/drivers/conformance/restore.js';
 
 const source = 'fake-compute-3';
 const target = 'fake-compute-4';

@@ -1,7 +1,7 @@
 import { describePlatformConformance } from '../../src/drivers/conformance/platform.suite.js';
 import { requireCloud, serverNamed } from './support/cloud.js';
 import { cloudPlatform } from './support/driver.js';
-import { bringHome } from './support/servers.js';
+import { bringHome } from '../../src/drivers/conformance/restore.js';
 
 const source = 'fake-compute-3';
 const target = 'fake-compute-4';

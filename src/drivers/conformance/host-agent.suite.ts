@@ -2,10 +2,10 @@
  * What every HostAgent implementation must do, against the port only; see platform.suite.ts.
  * The subject's host gets rebooted: give it one whose guests may go down (or none).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { Conflict, NotFound } from '../../core/errors.js';
 import type { HostAgent, LivePatch, PackageRef } from '../../core/ports.js';
-import type { ConformanceOptions } from './platform.suite.js';
+import { conformanceHarness, type ConformanceOptions } from './harness.js';
 
 export interface HostAgentSubject {
   agent: HostAgent;
@@ -25,17 +25,7 @@ export function describeHostAgentConformance(
   options: ConformanceOptions = {},
 ): void {
   describe(`HostAgent conformance: ${name}`, () => {
-    let subject: HostAgentSubject | undefined;
-    const open = async () => (subject = await makeSubject());
-    afterEach(async () => {
-      await subject?.dispose?.();
-      subject = undefined;
-    });
-    const test = (title: string, body: () => Promise<void>) => {
-      const reason = options.knownDifferences?.[title];
-      if (reason !== undefined) it.skip(`${title} (known difference: ${reason})`, body);
-      else it(title, body);
-    };
+    const { open, test } = conformanceHarness(makeSubject, options);
 
     test('lists installed packages and running versions', async () => {
       const { agent, host, daemon } = await open();

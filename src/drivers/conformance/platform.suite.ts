@@ -4,9 +4,12 @@
  * like Hono's router suite). Cases that cannot hold for an implementation are named in
  * `knownDifferences` with the reason, and show up as skipped with it.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { Conflict, NotFound, TimedOut } from '../../core/errors.js';
 import type { Platform } from '../../core/ports.js';
+import { conformanceHarness, type ConformanceOptions } from './harness.js';
+
+export type { ConformanceOptions } from './harness.js';
 
 export interface PlatformSubject {
   platform: Platform;
@@ -18,28 +21,13 @@ export interface PlatformSubject {
   dispose?: () => Promise<void>;
 }
 
-export interface ConformanceOptions {
-  /** Case title → why it does not hold for this implementation. */
-  knownDifferences?: Record<string, string>;
-}
-
 export function describePlatformConformance(
   name: string,
   makeSubject: () => Promise<PlatformSubject>,
   options: ConformanceOptions = {},
 ): void {
   describe(`Platform conformance: ${name}`, () => {
-    let subject: PlatformSubject | undefined;
-    const open = async () => (subject = await makeSubject());
-    afterEach(async () => {
-      await subject?.dispose?.();
-      subject = undefined;
-    });
-    const test = (title: string, body: () => Promise<void>) => {
-      const reason = options.knownDifferences?.[title];
-      if (reason !== undefined) it.skip(`${title} (known difference: ${reason})`, body);
-      else it(title, body);
-    };
+    const { open, test } = conformanceHarness(makeSubject, options);
 
     test('lists hosts with their scheduling state and capacity', async () => {
       const { platform, source, target } = await open();

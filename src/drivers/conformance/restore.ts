@@ -1,6 +1,9 @@
-import type { Platform } from '../../../src/core/ports.js';
+import type { Platform } from '../../core/ports.js';
 
-/** Puts a server back running on `home`, with `hosts` enabled: each case starts from there. */
+/**
+ * Puts a guest back running on `home` with `hosts` enabled, through the port only: real
+ * drivers' subjects call it to dispose, so that every conformance case starts from there.
+ */
 export async function bringHome(platform: Platform, guest: string, home: string, hosts: readonly string[]) {
   for (const host of hosts) await platform.enableHost(host);
   let where = await platform.locateGuest(guest);
