@@ -1,0 +1,41 @@
+import type { Plan, PlanGuest, PlanHost } from '../../core/plan/index.js';
+import type { Clock, HostAgent, Platform } from '../../core/ports.js';
+import type { CampaignStore, HostState } from '../../store/index.js';
+import type { ExecutorPolicy } from './policy.js';
+
+/** What every part of one worker shares: the ports, the store, the plan and what it knows of the campaign. */
+export interface WorkerContext {
+  store: CampaignStore;
+  platform: Platform;
+  agent: HostAgent;
+  clock: Clock;
+  campaign: string;
+  worker: string;
+  leaseTtlMs: number;
+  policy: ExecutorPolicy;
+  plan: Plan;
+  hostsById: ReadonlyMap<string, PlanHost>;
+  /** `host guest` for every planned migration, to tell a planned second move from a mistake. */
+  plannedMoves: ReadonlySet<string>;
+  guestsById: ReadonlyMap<string, PlanGuest>;
+  /** Host states as last read from the store, refreshed every scheduling round. */
+  hostStates: Map<string, HostState>;
+  /**
+   * Guests this worker is about to disrupt, per service, between its budget check and the
+   * platform showing it: without them two hosts could both take the last unit of a budget.
+   */
+  reserved: Map<string, number>;
+}
+
+export function inventory(plan: Plan) {
+  return {
+    plannedMoves: new Set(
+      plan.actions.filter((a) => a.kind === 'migrate').map((a) => `${a.host} ${a.guest}`),
+    ),
+    hostsById: new Map(plan.fleet.hosts.map((h) => [h.id, h])),
+    guestsById: new Map(plan.fleet.guests.map((g) => [g.id, g])),
+  };
+}
+
+export const movesOnFrom = (ctx: Pick<WorkerContext, 'plannedMoves'>, host: string, guest: string) =>
+  ctx.plannedMoves.has(`${host} ${guest}`);

@@ -1,0 +1,327 @@
+import { Conflict, HvpatchError } from '../../core/errors.js';
+import type { PlanAction } from '../../core/plan/index.js';
+import type { ActionRecord, HostLease, HostState } from '../../store/index.js';
+import type { WorkerContext } from './context.js';
+import { backoff } from './policy.js';
+import { perform } from './perform.js';
+import { probe } from './probe.js';
+import { bootIdBefore, isOpen, REBOOT_REQUESTED } from './reconcile.js';
+import type { ActionResult } from './result.js';
+
+/** What a host's runner needs from the worker that owns it. */
+export interface HostControl {
+  /** Reads the campaign's state again (an abort must be seen before a reboot, not a round later). */
+  refresh(): Promise<void>;
+  /** Why hosts in flight must be brought back to service now (a halt, an abort), if they must. */
+  recallReason(): string | undefined;
+  hostFailed(host: string, reason: string): Promise<void>;
+  migrationFailed(host: string, why: string): Promise<void>;
+}
+
+/** Appended actions say why in `reason`; these prefixes tell the runner what they are for. */
+const RECOVERY = 'recovery: ';
+const GUARD = 'guard: ';
+const isRecovery = (a: ActionRecord) => a.spec.reason?.startsWith(RECOVERY) === true;
+
+/**
+ * Works one leased host through its actions in order, durably: each action is `started` in
+ * the store before its driver call and finished after it, and whatever was left started or
+ * unknown by a dead worker is first settled by asking the platform. Returns when the host is
+ * done, failed, deferred, or when the host must wait (the campaign paused, the lease lost).
+ */
+export async function runHost(ctx: WorkerContext, lease: HostLease, control: HostControl): Promise<void> {
+  try {
+    await new HostRunner(ctx, lease, control).run();
+  } catch (error) {
+    // The store said no: the lease was lost or the campaign stopped. The scheduler looks again.
+    if (!(error instanceof Conflict)) throw error;
+    await ctx.store
+      .recordEvent(
+        {
+          campaignId: ctx.campaign,
+          actor: ctx.worker,
+          kind: 'host-interrupted',
+          host: lease.host,
+          reason: error.message,
+        },
+        ctx.clock.now(),
+      )
+      .catch((e: unknown) => {
+        if (!(e instanceof HvpatchError)) throw e;
+      });
+  }
+}
+
+class HostRunner {
+  private actions: ActionRecord[] = [];
+  private readonly host: string;
+
+  constructor(
+    private readonly ctx: WorkerContext,
+    private readonly lease: HostLease,
+    private readonly control: HostControl,
+  ) {
+    this.host = lease.host;
+  }
+
+  private now = () => this.ctx.clock.now();
+
+  async run(): Promise<void> {
+    const { store } = this.ctx;
+    const state = this.ctx.hostStates.get(this.host);
+    if (state !== 'pending' && state !== 'active') return store.releaseLease(this.lease, this.now());
+    if (state === 'pending') await this.setState('active', 'its turn came');
+    this.actions = await store.actions(this.ctx.campaign, { host: this.host });
+    for (const action of this.actions.filter(isOpen)) await this.reconcile(action);
+
+    for (;;) {
+      const failure = this.actions.find((a) => a.state === 'failed' && !isRecovery(a));
+      const recovering = this.actions.some((a) => isRecovery(a) || a.state === 'skipped');
+      if (failure !== undefined && !recovering) {
+        if (failure.kind === 'reboot' || failure.kind === 'verify') return this.fail(failure);
+        await this.recover(`action ${failure.seq} (${failure.kind}) failed: ${describe(failure)}`);
+        continue;
+      }
+      if (firstPending(this.actions)?.kind === 'reboot') await this.control.refresh();
+      const recall = this.control.recallReason();
+      if (recall !== undefined && !recovering) {
+        await this.recover(recall);
+        continue;
+      }
+      const next = this.actions.find((a) => a.state === 'pending' && (!recovering || isRecovery(a)));
+      if (next === undefined) return this.finish(failure);
+      if (next.kind === 'reboot') {
+        const held = await this.guardReboot();
+        if (held !== undefined) continue;
+      }
+      await this.execute(next);
+    }
+  }
+
+  /** Settles an action a dead or interrupted worker left open, by what the platform says. */
+  private async reconcile(action: ActionRecord): Promise<void> {
+    const { store } = this.ctx;
+    const boot = action.kind === 'reboot' ? await bootIdBefore(this.ctx, this.lease, action.seq) : undefined;
+    const seen = await this.ask(() => probe(this.ctx, action, boot));
+    if (seen.state === 'not-done') {
+      this.replace(
+        await store.requeueAction(this.lease, action.seq, 'the platform shows it did not happen', this.now()),
+      );
+      return;
+    }
+    const result: ActionResult =
+      seen.state === 'impossible'
+        ? { outcome: 'failed', reason: seen.reason }
+        : seen.state === 'done'
+          ? { outcome: 'succeeded', detail: { reconciled: true, ...seen.detail } }
+          : await this.perform(action, boot);
+    this.replace(await store.finishAction(this.lease, action.seq, recorded(result), this.now()));
+  }
+
+  private async execute(action: ActionRecord): Promise<void> {
+    const { store, agent } = this.ctx;
+    let boot: string | undefined;
+    if (action.kind === 'reboot') {
+      boot = (await this.ask(() => agent.health(this.host))).bootId;
+      await this.event(REBOOT_REQUESTED, 'boot id before the reboot, to tell later whether it happened', {
+        action: action.seq,
+        data: { bootId: boot },
+      });
+    }
+    const started = await store.startAction(this.lease, action.seq, this.now());
+    this.replace(started);
+    const result = await this.perform(started, boot);
+    this.replace(await store.finishAction(this.lease, action.seq, recorded(result), this.now()));
+  }
+
+  private perform(action: ActionRecord, boot: string | undefined): Promise<ActionResult> {
+    return perform(this.ctx, action, {
+      ...(boot === undefined ? {} : { bootIdBefore: boot }),
+      onMigrationFailure: (why) => this.control.migrationFailed(this.host, why),
+    });
+  }
+
+  /**
+   * Safety invariant 1 at the last moment, against the platform's guests, not the plan's:
+   * any guest still running on the host (created or moved here since planning, started by
+   * someone) is live-migrated away by an appended action, or the host is brought back.
+   */
+  private async guardReboot(): Promise<string | undefined> {
+    const onHost = await this.ask(() => this.ctx.platform.listGuests(this.host));
+    const running = onHost.filter((g) => g.state !== 'stopped');
+    if (running.length === 0) return undefined;
+    const stuck = running.filter((g) => {
+      const known = this.ctx.guestsById.get(g.guest);
+      return known !== undefined && known.migratable !== 'live';
+    });
+    if (stuck.length > 0) {
+      const reason = `guests ${stuck.map((g) => g.guest).join(', ')} run on the host, cannot be live-migrated and are not planned to stop`;
+      await this.event('guard-held', reason, { data: { guests: stuck.map((g) => g.guest) } });
+      await this.recover(reason);
+      return reason;
+    }
+    const planned = new Set(
+      this.actions
+        .filter((a) => a.kind === 'migrate' && a.state === 'pending' && a.spec.reason?.startsWith(GUARD))
+        .map((a) => a.guest),
+    );
+    const missing = running.filter((g) => !planned.has(g.guest));
+    if (missing.length > 0) {
+      const reason = `${GUARD}guests ${missing.map((g) => g.guest).join(', ')} run on the host though not planned to; moving them before the reboot`;
+      const moves = missing.map((g): PlanAction => ({
+        kind: 'migrate',
+        host: this.host,
+        guest: g.guest,
+        startS: 0,
+        endS: 0,
+        reason,
+      }));
+      const added = await this.ctx.store.appendActions(this.lease, moves, reason, this.now());
+      this.actions.push(...added);
+    }
+    for (const move of this.actions.filter(
+      (a) => a.kind === 'migrate' && a.state === 'pending' && a.spec.reason?.startsWith(GUARD),
+    ))
+      await this.execute(move);
+    // Looked at again on the next round: a failed move brings the host back, a new guest is moved too.
+    return 'guarded';
+  }
+
+  /**
+   * Brings the host back to service: what was stopped is started, the host re-enabled, as
+   * appended actions so that a crash halfway resumes them; planned actions not yet begun are
+   * skipped. On a recall (abort, halt) installed but not yet active packages are rolled back.
+   */
+  private async recover(reason: string): Promise<void> {
+    const { store } = this.ctx;
+    const done = (kind: string, guest?: string) =>
+      this.actions.some(
+        (a) => a.kind === kind && a.state === 'succeeded' && (guest === undefined || a.guest === guest),
+      );
+    const recall = this.control.recallReason();
+    if (recall !== undefined && done('install') && !done('reboot')) await this.rollback();
+    const back: PlanAction[] = [];
+    for (const stop of this.actions.filter((a) => a.kind === 'stop-guest' && a.state === 'succeeded'))
+      if (!done('start-guest', stop.guest!))
+        back.push({
+          kind: 'start-guest',
+          host: this.host,
+          guest: stop.guest!,
+          startS: 0,
+          endS: 0,
+          reason: RECOVERY + reason,
+        });
+    if (done('disable') && !done('enable'))
+      back.push({ kind: 'enable', host: this.host, startS: 0, endS: 0, reason: RECOVERY + reason });
+    // Appended before anything is skipped, so that a crash in between cannot make the host look done.
+    if (back.length > 0)
+      this.actions.push(...(await store.appendActions(this.lease, back, RECOVERY + reason, this.now())));
+    for (const action of this.actions.filter((a) => a.state === 'pending' && !isRecovery(a)))
+      this.replace(await store.skipAction(this.lease, action.seq, RECOVERY + reason, this.now()));
+  }
+
+  private async rollback(): Promise<void> {
+    const install = this.actions.find((a) => a.kind === 'install' && a.state === 'succeeded')!;
+    const seen = await this.ask(() => probe(this.ctx, install));
+    if (seen.state !== 'done') return;
+    await this.event('rollback', 'the packages installed are not in effect yet and the host is recalled');
+    try {
+      await this.ctx.agent.rollback(this.host);
+    } catch (error) {
+      if (!(error instanceof HvpatchError)) throw error;
+      await this.event('rollback-failed', error.message);
+    }
+  }
+
+  /** A host that did not come back, or came back unwell, stays out of service and is reported. */
+  private async fail(failure: ActionRecord): Promise<void> {
+    const reason = `action ${failure.seq} (${failure.kind}) failed: ${describe(failure)}`;
+    for (const action of this.actions.filter((a) => a.state === 'pending'))
+      this.replace(await this.ctx.store.skipAction(this.lease, action.seq, reason, this.now()));
+    await this.event('alert', `host ${this.host} left out of service: ${reason}`);
+    await this.setState('failed', reason);
+    await this.control.hostFailed(this.host, reason);
+    await this.ctx.store.releaseLease(this.lease, this.now());
+  }
+
+  private async finish(failure: ActionRecord | undefined): Promise<void> {
+    // Left pending by a recovery that a crash cut short.
+    for (const action of this.actions.filter((a) => a.state === 'pending'))
+      this.replace(
+        await this.ctx.store.skipAction(this.lease, action.seq, 'the host was brought back', this.now()),
+      );
+    const recovered = this.actions.some((a) => isRecovery(a) || a.state === 'skipped');
+    const recoveryFailed = this.actions.some((a) => isRecovery(a) && a.state === 'failed');
+    if (recoveryFailed) {
+      await this.event('alert', `host ${this.host} could not be brought back to service`);
+      await this.setState('failed', 'its recovery failed');
+      await this.control.hostFailed(this.host, 'its recovery failed');
+    } else if (recovered) {
+      const why =
+        failure === undefined
+          ? 'recalled'
+          : `action ${failure.seq} (${failure.kind}) failed: ${describe(failure)}`;
+      const to: HostState = failure === undefined || failure.kind === 'migrate' ? 'deferred' : 'failed';
+      if (to === 'failed')
+        await this.event('alert', `host ${this.host} back in service but not patched: ${why}`);
+      await this.setState(to, `brought back to service: ${why}`);
+      if (to === 'failed') await this.control.hostFailed(this.host, why);
+    } else {
+      await this.setState('done', 'every action succeeded');
+    }
+    await this.ctx.store.releaseLease(this.lease, this.now());
+  }
+
+  private async setState(to: HostState, reason: string): Promise<void> {
+    await this.ctx.store.setHostState(this.lease, to, reason, this.now());
+    this.ctx.hostStates.set(this.host, to);
+  }
+
+  private async event(
+    kind: string,
+    reason: string,
+    extra: { action?: number; data?: Record<string, unknown> } = {},
+  ) {
+    await this.ctx.store.recordEvent(
+      { campaignId: this.ctx.campaign, actor: this.ctx.worker, kind, host: this.host, reason, ...extra },
+      this.now(),
+    );
+  }
+
+  /** A read of the platform, retried with backoff while it fails retryably. */
+  private async ask<T>(read: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await read();
+      } catch (error) {
+        if (
+          !(error instanceof HvpatchError) ||
+          !error.retryable ||
+          attempt + 1 >= this.ctx.policy.attempts * 2
+        )
+          throw error;
+        await this.ctx.clock.sleep(backoff(this.ctx.policy, attempt));
+      }
+    }
+  }
+
+  private replace(record: ActionRecord): void {
+    const i = this.actions.findIndex((a) => a.seq === record.seq);
+    if (i >= 0) this.actions[i] = record;
+    else this.actions.push(record);
+  }
+}
+
+const firstPending = (actions: ActionRecord[]) => actions.find((a) => a.state === 'pending');
+
+/** The reason goes into the action's detail too, where the runner reads it back after a crash. */
+function recorded(result: ActionResult) {
+  return result.outcome === 'succeeded'
+    ? result
+    : { outcome: result.outcome, reason: result.reason, detail: { ...result.detail, reason: result.reason } };
+}
+
+function describe(action: ActionRecord): string {
+  const detail = action.detail as { reason?: string } | null;
+  return detail?.reason ?? 'see its events';
+}

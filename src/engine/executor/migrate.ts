@@ -1,0 +1,106 @@
+import { Conflict, HvpatchError, Unavailable } from '../../core/errors.js';
+import type { ActionRecord } from '../../store/index.js';
+import { reserveBudget } from './budget.js';
+import type { WorkerContext } from './context.js';
+import { backoff } from './policy.js';
+import { probe } from './probe.js';
+import { failed, succeeded, type ActionResult } from './result.js';
+import { settleMigration } from './settle.js';
+import { chooseTarget } from './targets.js';
+
+/**
+ * One planned (or guard-added) live migration. The platform is asked first, every round,
+ * where the guest is, so a migration that happened behind a lost answer is never repeated; a
+ * failed one is tried again on another valid target, chosen now from the platform's state.
+ */
+export async function migrate(
+  ctx: WorkerContext,
+  action: ActionRecord,
+  onFailure: (why: string) => Promise<void>,
+): Promise<ActionResult> {
+  const { platform, policy, clock } = ctx;
+  const guest = action.guest!;
+  const tried = new Set<string>();
+  const deadline = clock.now() + policy.guardWaitMs;
+  let errors = 0;
+  let pause = 0;
+  let launched = false;
+  for (;;) {
+    if (pause > 0) await clock.sleep(backoff(policy, pause - 1));
+    pause = 0;
+    try {
+      const seen = await probe(ctx, action);
+      errors = 0;
+      if (seen.state === 'done') return succeeded({ ...seen.detail, moved: launched, tried: [...tried] });
+      if (seen.state === 'impossible') return failed(seen.reason);
+      if (seen.state === 'in-progress') {
+        const status = await settleMigration(ctx, seen.migration!, (s) =>
+          onFailure(`migration ${s.id} to ${s.target} hung; aborting it`),
+        );
+        if (status !== undefined && status.phase !== 'completed') {
+          tried.add(status.target);
+          await onFailure(`migration to ${status.target} ended ${status.phase}: ${status.reason ?? ''}`);
+        }
+        continue;
+      }
+      if (tried.size >= policy.migrationTargets)
+        return failed(`guest ${guest} could not be moved: ${tried.size} targets failed`, {
+          tried: [...tried],
+        });
+      const hosts = await platform.listHosts();
+      const guests = await platform.listGuests();
+      const target = chooseTarget(ctx, action, tried, hosts, guests);
+      if (target === undefined) {
+        if (clock.now() >= deadline)
+          return failed(`no valid target for guest ${guest} (tried: ${[...tried].join(', ') || 'none'})`);
+        pause = Math.min(errors + 1, 6);
+        continue;
+      }
+      const release = await reserveBudget(ctx, guest);
+      if (release === undefined) return failed(`the budget of guest ${guest}'s service stayed full`);
+      try {
+        await platform.liveMigrate(guest, target);
+        launched = true;
+      } catch (error) {
+        if (error instanceof Conflict) tried.add(target);
+        throw error;
+      } finally {
+        release();
+      }
+    } catch (error) {
+      if (!(error instanceof HvpatchError)) throw error;
+      if (
+        ++errors >= policy.attempts * 2 ||
+        !(error instanceof Conflict || error.retryable) ||
+        clock.now() >= deadline
+      )
+        return giveUp(ctx, action, failed(error.message), launched);
+      if (error instanceof Conflict) continue;
+      pause = errors;
+    }
+  }
+}
+
+/**
+ * A migration is failed only once the guest is known not to be moving: one launched behind
+ * a lost answer may still be running, and would otherwise complete with no action to show for it.
+ */
+async function giveUp(
+  ctx: WorkerContext,
+  action: ActionRecord,
+  result: ActionResult,
+  launched: boolean,
+): Promise<ActionResult> {
+  for (let attempt = 0; attempt < ctx.policy.attempts * 4; attempt++) {
+    try {
+      const seen = await probe(ctx, action);
+      if (seen.state === 'done') return succeeded({ ...seen.detail, moved: launched });
+      if (seen.state !== 'in-progress') return result;
+      await settleMigration(ctx, seen.migration!, async () => undefined);
+    } catch (error) {
+      if (!(error instanceof HvpatchError) || !error.retryable) throw error;
+      await ctx.clock.sleep(backoff(ctx.policy, Math.min(attempt, 4)));
+    }
+  }
+  throw new Unavailable(`cannot tell whether guest ${action.guest} is still migrating`);
+}

@@ -1,0 +1,96 @@
+import { HvpatchError } from '../../core/errors.js';
+import type { ActionRecord } from '../../store/index.js';
+import { reserveBudget } from './budget.js';
+import type { WorkerContext } from './context.js';
+import { migrate } from './migrate.js';
+import { backoff, DISABLE_REASON } from './policy.js';
+import { probe } from './probe.js';
+import { failed, succeeded, type ActionResult } from './result.js';
+import { settleMigration, settleReboot } from './settle.js';
+
+/**
+ * Carries out one action through the ports, started durably beforehand by the caller. Each
+ * round first asks the platform whether the action already took effect (a reply lost to a
+ * timeout, a worker that died after the call), so that nothing is done twice; retryable
+ * failures back off exponentially, in the injected clock's time.
+ */
+export async function perform(
+  ctx: WorkerContext,
+  action: ActionRecord,
+  hooks: { bootIdBefore?: string; onMigrationFailure: (why: string) => Promise<void> },
+): Promise<ActionResult> {
+  if (action.kind === 'migrate') return migrate(ctx, action, hooks.onMigrationFailure);
+  if (action.kind === 'livepatch')
+    return failed('the plan names no live patch to apply (the plan format carries none yet)');
+  const { policy, clock } = ctx;
+  const since = clock.now();
+  let last = '';
+  for (let attempt = 0; attempt < policy.attempts; attempt++) {
+    if (attempt > 0) await clock.sleep(backoff(policy, attempt - 1));
+    try {
+      const seen = await probe(ctx, action, hooks.bootIdBefore);
+      if (seen.state === 'done') return succeeded(seen.detail);
+      if (seen.state === 'impossible') return failed(seen.reason);
+      if (seen.state === 'in-progress') {
+        if (seen.migration !== undefined) await settleMigration(ctx, seen.migration, async () => undefined);
+        else if (!(await settleReboot(ctx, action.host, since)))
+          return failed(
+            `host ${action.host} did not come back within ${policy.rebootTimeoutMs / 60_000} min`,
+          );
+        continue;
+      }
+      const result = await act(ctx, action);
+      if (result !== undefined) return result;
+    } catch (error) {
+      if (!(error instanceof HvpatchError)) throw error;
+      if (!error.retryable) return failed(error.message);
+      last = error.message;
+    }
+  }
+  return failed(`gave up after ${policy.attempts} attempts: ${last}`);
+}
+
+/** The call itself; undefined when only asking the platform again can tell how it went. */
+async function act(ctx: WorkerContext, action: ActionRecord): Promise<ActionResult | undefined> {
+  const { platform, agent } = ctx;
+  const { host } = action;
+  switch (action.kind) {
+    case 'disable':
+      await platform.disableHost(host, DISABLE_REASON);
+      return succeeded();
+    case 'enable':
+      await platform.enableHost(host);
+      return succeeded();
+    case 'install':
+      await agent.installPackages(host, action.spec.packages ?? []);
+      return succeeded();
+    case 'restart-daemon':
+      await agent.restartDaemon(host, action.spec.daemon!);
+      return succeeded();
+    case 'reboot': {
+      const result = await agent.reboot(host);
+      return succeeded({ bootId: result.bootId });
+    }
+    case 'verify': {
+      const health = await agent.health(host);
+      if (health.healthy) return succeeded();
+      const failing = health.checks.filter((c) => !c.ok).map((c) => c.name);
+      return failed(`host ${host} is unhealthy: ${failing.join(', ') || 'health check failed'}`);
+    }
+    case 'stop-guest': {
+      const release = await reserveBudget(ctx, action.guest!);
+      if (release === undefined) return failed(`the budget of guest ${action.guest}'s service stayed full`);
+      try {
+        await platform.stopGuest(action.guest!);
+      } finally {
+        release();
+      }
+      return succeeded();
+    }
+    case 'start-guest':
+      await platform.startGuest(action.guest!);
+      return succeeded();
+    default:
+      return undefined;
+  }
+}

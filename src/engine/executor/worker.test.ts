@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSimEnvironment } from '../../drivers/sim/index.js';
+import { openStore, type Store } from '../../store/index.js';
+import { Killed, killSwitch } from '../testing/crash.js';
+import { checkRun } from '../testing/invariants.js';
+import { runScenario, TEST_POLICY, type Scenario } from '../testing/scenario.js';
+import { widePlan } from '../testing/wide-plan.js';
+import { startCampaign } from './campaign.js';
+import { runWorker } from './worker.js';
+
+let store: Store;
+beforeAll(async () => {
+  store = await openStore({});
+});
+afterAll(async () => {
+  await store.close();
+});
+
+const healthy: Scenario = {
+  hosts: 5,
+  seed: 7,
+  baseline: 'cau',
+  faults: {},
+  kills: [],
+  unplannedGuest: false,
+  coldEvery: 3,
+};
+const kinds = async (campaign: string) =>
+  (await store.events(campaign, { limit: 10_000 })).map((e) => e.kind);
+
+describe('runWorker', () => {
+  it('carries a plan out, each action once, keeping every invariant', async () => {
+    const result = await runScenario(healthy, { store });
+    expect(result.problems).toEqual([]);
+    expect(result.outcome.state).toBe('completed');
+    const actions = await store.actions(result.campaign);
+    expect(actions.every((a) => a.state === 'succeeded' && a.attempts === 1)).toBe(true);
+  });
+
+  it('moves a guest the plan does not know of before rebooting its host', async () => {
+    // Seed 2 puts the guest the plan does not know of on a host that reboots.
+    const result = await runScenario(
+      { ...healthy, seed: 2, unplannedGuest: true, coldEvery: undefined as never },
+      { store },
+    );
+    expect(result.problems).toEqual([]);
+    const events = await store.events(result.campaign, { limit: 10_000 });
+    expect(events.some((e) => e.kind === 'actions-appended' && e.reason?.startsWith('guard: '))).toBe(true);
+  });
+
+  it('retries a failed migration on another target', async () => {
+    const result = await runScenario(
+      {
+        ...healthy,
+        baseline: 'nova-evacuate',
+        faults: { targeted: [{ kind: 'migration-fails', times: 2 }] },
+      },
+      { store },
+    );
+    expect(result.problems).toEqual([]);
+    expect(result.outcome.state).toBe('completed');
+    expect((await kinds(result.campaign)).filter((k) => k === 'migration-failed')).toHaveLength(2);
+  });
+
+  it('aborts a hung migration and goes on', async () => {
+    const result = await runScenario(
+      {
+        ...healthy,
+        baseline: 'nova-evacuate',
+        faults: { targeted: [{ kind: 'migration-hangs', times: 1 }] },
+      },
+      { store },
+    );
+    expect(result.problems).toEqual([]);
+    expect(result.outcome.state).toBe('completed');
+    const events = await store.events(result.campaign, { limit: 10_000 });
+    expect(events.some((e) => e.kind === 'migration-failed' && e.reason?.includes('hung'))).toBe(true);
+  });
+
+  it('marks a host that does not come back failed, alerts, and goes on with the others', async () => {
+    const { fleet, plan } = widePlan(6, 3);
+    const victim = plan.actions[0]!.host;
+    const env = createSimEnvironment(fleet, {
+      seed: 3,
+      faults: { targeted: [{ kind: 'reboot-no-return', host: victim }] },
+    });
+    const campaign = await startCampaign(store, plan, { actor: 'test', now: env.clock.now() });
+    const outcome = await runWorker({
+      store,
+      platform: env.platform,
+      agent: env.hostAgent,
+      clock: env.clock,
+      campaign,
+      worker: 'w-noreturn',
+      leaseTtlMs: 900_000,
+      policy: TEST_POLICY,
+    });
+    expect(outcome.state).toBe('completed');
+    const hosts = new Map((await store.hosts(campaign)).map((h) => [h.host, h.state]));
+    expect(hosts.get(victim)).toBe('failed');
+    expect([...hosts.values()].filter((s) => s === 'done')).toHaveLength(5);
+    expect(
+      (await store.events(campaign, { limit: 10_000 })).some((e) => e.kind === 'alert' && e.host === victim),
+    ).toBe(true);
+    expect(await checkRun(env.sim, plan, store, campaign)).toEqual([]);
+  });
+
+  it('halts at the failed-hosts threshold and brings the hosts in flight back', async () => {
+    const { fleet, plan } = widePlan(6, 4);
+    const hosts = [...new Set(plan.actions.map((a) => a.host))];
+    const env = createSimEnvironment(fleet, {
+      seed: 4,
+      faults: { targeted: hosts.slice(0, 2).map((host) => ({ kind: 'reboot-no-return' as const, host })) },
+    });
+    const campaign = await startCampaign(store, plan, { actor: 'test', now: env.clock.now() });
+    const outcome = await runWorker({
+      store,
+      platform: env.platform,
+      agent: env.hostAgent,
+      clock: env.clock,
+      campaign,
+      worker: 'w-halt',
+      leaseTtlMs: 900_000,
+      policy: TEST_POLICY,
+    });
+    expect(outcome.state).toBe('halted');
+    expect(await checkRun(env.sim, plan, store, campaign)).toEqual([]);
+    const states = (await store.hosts(campaign)).map((h) => h.state);
+    expect(states.filter((s) => s === 'failed')).toHaveLength(2);
+    expect(states).not.toContain('active');
+  });
+
+  it('on abort, brings the host in flight back to service and ends aborted', async () => {
+    const { fleet, plan } = widePlan(4, 5);
+    const env = createSimEnvironment(fleet, { seed: 5 });
+    const campaign = await startCampaign(store, plan, { actor: 'test', now: env.clock.now() });
+    // The operator aborts while the first host is being patched.
+    const agent = {
+      ...env.hostAgent,
+      installPackages: async (...args: Parameters<typeof env.hostAgent.installPackages>) => {
+        await store.setCampaignState(
+          campaign,
+          'aborting',
+          { actor: 'alice', reason: 'change freeze' },
+          env.clock.now(),
+        );
+        return env.hostAgent.installPackages(...args);
+      },
+    };
+    const outcome = await runWorker({
+      store,
+      platform: env.platform,
+      agent,
+      clock: env.clock,
+      campaign,
+      worker: 'w-abort',
+      leaseTtlMs: 900_000,
+      policy: TEST_POLICY,
+    });
+    expect(outcome.state).toBe('aborted');
+    expect([...env.sim.hosts()].every((h) => h.enabled)).toBe(true);
+    expect(await kinds(campaign)).toContain('rollback');
+    expect(await checkRun(env.sim, plan, store, campaign)).toEqual([]);
+  });
+
+  it('resumes after being killed at any call, repeating and losing nothing', async () => {
+    const base: Scenario = { ...healthy, hosts: 3, baseline: 'nova-evacuate', coldEvery: undefined as never };
+    for (let at = 1; at < 160; at += 7) {
+      const result = await runScenario({ ...base, kills: [at, at + 3] }, { store });
+      expect(result.problems, `killed at call ${at}`).toEqual([]);
+      expect(result.outcome, `killed at call ${at}`).toMatchObject({ state: 'completed' });
+    }
+  }, 300_000);
+
+  it('a killed worker stops dead: no call after the kill reaches the ports or the store', async () => {
+    const { fleet, plan } = widePlan(3, 6);
+    const env = createSimEnvironment(fleet, { seed: 6 });
+    const campaign = await startCampaign(store, plan, { actor: 'test', now: env.clock.now() });
+    const kill = killSwitch(25);
+    let after = 0;
+    const counting = {
+      ...store,
+      recordEvent: (...a: Parameters<Store['recordEvent']>) => (
+        kill.dead && after++,
+        store.recordEvent(...a)
+      ),
+    };
+    await expect(
+      runWorker({
+        store: kill.wrap(counting),
+        platform: kill.wrap(env.platform),
+        agent: kill.wrap(env.hostAgent),
+        clock: kill.wrap(env.clock),
+        campaign,
+        worker: 'w-dead',
+        leaseTtlMs: 900_000,
+        policy: TEST_POLICY,
+      }),
+    ).rejects.toBeInstanceOf(Killed);
+    expect(after).toBe(0);
+  });
+});

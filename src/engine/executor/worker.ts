@@ -1,0 +1,320 @@
+import { Conflict, HvpatchError } from '../../core/errors.js';
+import type { Clock, HostAgent, Platform } from '../../core/ports.js';
+import type { CampaignState, CampaignStore, HostLease, LeaseRecord } from '../../store/index.js';
+import { hostPlans, OutCounter, ready, type HostPlan } from './admission.js';
+import { inventory, type WorkerContext } from './context.js';
+import { DEFAULT_STORE_DELAYS_MS, durableStore } from './durable.js';
+import { runHost, type HostControl } from './host-runner.js';
+import { DEFAULT_POLICY, type ExecutorPolicy } from './policy.js';
+
+export interface RunWorkerOptions {
+  store: CampaignStore;
+  platform: Platform;
+  agent: HostAgent;
+  clock: Clock;
+  campaign: string;
+  /** Unique per process: leases and the audit trail name it. */
+  worker: string;
+  leaseTtlMs: number;
+  /** Stops taking new hosts; hosts in flight are finished first. */
+  signal?: AbortSignal;
+  policy?: Partial<ExecutorPolicy>;
+  /** Hosts worked on at once by this worker (besides the plan's limits). */
+  concurrency?: number;
+  /** Waits (real ms) between tries while the database is out of reach. */
+  storeRetryDelaysMs?: readonly number[];
+}
+
+export interface WorkerOutcome {
+  /** The campaign's state when the worker stopped. */
+  state: CampaignState;
+  /** Why it stopped while the campaign still runs: hosts waiting on something no worker can change. */
+  blocked?: string;
+  /** Hosts this worker held a lease on, in order. */
+  hostsHandled: string[];
+}
+
+/**
+ * One engine worker on one campaign: it heartbeats its leases, takes hosts whose turn has
+ * come (stage approved, the plan's limits re-checked against the store, the hosts their
+ * guests land on through), and works each through its actions, many hosts at once. Several
+ * workers may share a campaign on PostgreSQL; a host whose worker died is taken over once
+ * its lease expires, and whatever that worker left unsettled is reconciled with the platform.
+ */
+export async function runWorker(options: RunWorkerOptions): Promise<WorkerOutcome> {
+  return new Worker(options).run();
+}
+
+class Worker {
+  private ctx!: WorkerContext;
+  private readonly plans: HostPlan[] = [];
+  private readonly policy: ExecutorPolicy;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly handled: string[] = [];
+  private fatal: unknown;
+  private halting: string | undefined;
+  private aborting = false;
+  private failedMigrations = 0;
+  /** Approvals only ever grow, so they are read again only when a stage is not yet known approved. */
+  private readonly approved = new Set<string>();
+  /** Hosts whose runner ended since the host states were last read: those states are stale. */
+  private readonly justFinished = new Set<string>();
+  private stopped = false;
+
+  constructor(private readonly options: RunWorkerOptions) {
+    this.policy = { ...DEFAULT_POLICY, ...options.policy };
+  }
+
+  private now = () => this.options.clock.now();
+  private get concurrency() {
+    return this.options.concurrency ?? 1000;
+  }
+
+  async run(): Promise<WorkerOutcome> {
+    const { options } = this;
+    const store = durableStore(options.store, options.storeRetryDelaysMs ?? DEFAULT_STORE_DELAYS_MS);
+    const record = await store.campaign(options.campaign);
+    this.ctx = {
+      store,
+      platform: options.platform,
+      agent: options.agent,
+      clock: options.clock,
+      campaign: options.campaign,
+      worker: options.worker,
+      leaseTtlMs: options.leaseTtlMs,
+      policy: this.policy,
+      plan: record.plan,
+      ...inventory(record.plan),
+      hostStates: new Map(),
+      reserved: new Map(),
+    };
+    this.plans.push(...hostPlans(record.plan));
+    void this.heartbeat();
+    try {
+      return await this.schedule();
+    } finally {
+      // No waiting for hosts in flight here: a worker that died must stop dead.
+      this.stopped = true;
+    }
+  }
+
+  private async schedule(): Promise<WorkerOutcome> {
+    const { store, campaign } = this.ctx;
+    for (;;) {
+      this.rethrow();
+      // The summary, not the record: the record carries the whole plan.
+      const state = (await store.campaigns()).find((c) => c.id === campaign)?.state ?? 'aborted';
+      this.justFinished.clear();
+      for (const host of await store.hosts(campaign)) this.ctx.hostStates.set(host.host, host.state);
+      this.aborting = state === 'aborting';
+      this.checkThresholds();
+      const signalled = this.options.signal?.aborted === true;
+      if (state === 'completed' || state === 'aborted' || state === 'halted' || signalled) {
+        await this.drain();
+        return this.outcome(state);
+      }
+      if (state === 'running' || state === 'aborting') {
+        const { admitted, busy } = await this.admit(state);
+        const active = [...this.ctx.hostStates.values()].filter((s) => s === 'active').length;
+        if (this.inFlight.size === 0 && admitted === 0 && busy === 0 && active === 0) {
+          const ended = await this.end(state);
+          if (ended !== undefined) return ended;
+        }
+      }
+      await this.wait();
+    }
+  }
+
+  /**
+   * Takes hosts whose turn has come; returns how many, and how many were held by another
+   * worker (one that may have died between taking a host and starting it: wait for its lease).
+   */
+  private async admit(state: CampaignState): Promise<{ admitted: number; busy: number }> {
+    const { store, campaign, plan } = this.ctx;
+    const states = this.ctx.hostStates;
+    const orphans = this.plans.filter((p) => states.get(p.host) === 'active' && !this.inFlight.has(p.host));
+    const pending = this.plans.filter((p) => states.get(p.host) === 'pending');
+    const opening = state === 'running' && this.halting === undefined && pending.length > 0;
+    if (orphans.length === 0 && !opening) return { admitted: 0, busy: 0 };
+    // Read only when needed: these grow with the fleet, and rounds are frequent.
+    const leases =
+      orphans.length === 0
+        ? new Map<string, LeaseRecord>()
+        : new Map((await store.leases(campaign)).map((l) => [l.host, l]));
+    if (opening && pending.some((p) => p.stage !== undefined && !this.approved.has(p.stage)))
+      for (const a of await store.approvals(campaign)) this.approved.add(a.stage);
+    const out = OutCounter.of(plan.limits.maxHostsOut, this.plans, states);
+    const room = () => this.inFlight.size < this.concurrency;
+    let admitted = 0;
+    let busy = 0;
+    for (const p of this.plans) {
+      if (!room()) break;
+      if (this.inFlight.has(p.host) || this.justFinished.has(p.host)) continue;
+      const hostState = states.get(p.host);
+      // Taken up by a worker that died or lost it: taken over to finish it, or to bring it back.
+      const orphan = hostState === 'active' && this.free(leases.get(p.host));
+      const fresh =
+        hostState === 'pending' &&
+        opening &&
+        (p.stage === undefined || this.approved.has(p.stage)) &&
+        ready(p, states) &&
+        out.fits(p);
+      if (!orphan && !fresh) continue;
+      const lease = await store.acquireHostLease(
+        campaign,
+        p.host,
+        this.ctx.worker,
+        this.ctx.leaseTtlMs,
+        this.now(),
+      );
+      if (lease === null) {
+        busy++;
+        continue;
+      }
+      if (fresh) out.add(p);
+      admitted++;
+      this.start(lease);
+    }
+    return { admitted, busy };
+  }
+
+  private free(lease: LeaseRecord | undefined): boolean {
+    return (
+      lease === undefined ||
+      lease.worker === null ||
+      lease.worker === this.ctx.worker ||
+      lease.expiresAt <= this.now()
+    );
+  }
+
+  private start(lease: HostLease): void {
+    this.handled.push(lease.host);
+    const done = runHost(this.ctx, lease, this.control()).then(
+      () => undefined,
+      (error: unknown) => {
+        if (!(error instanceof HvpatchError)) this.fatal ??= error;
+      },
+    );
+    this.inFlight.set(
+      lease.host,
+      done.finally(() => {
+        this.inFlight.delete(lease.host);
+        this.justFinished.add(lease.host);
+        // A round costs reads that grow with the fleet: not one per host when many are in flight.
+        if (this.inFlight.size <= this.concurrency / 2 || this.fatal !== undefined) this.wake();
+      }),
+    );
+  }
+
+  private control(): HostControl {
+    return {
+      refresh: async () => {
+        const state = (await this.ctx.store.campaigns()).find((c) => c.id === this.ctx.campaign)?.state;
+        this.aborting = state === 'aborting';
+      },
+      recallReason: () => (this.aborting ? 'the campaign is being aborted' : this.halting),
+      hostFailed: async () => {
+        this.checkThresholds();
+      },
+      migrationFailed: async (host, why) => {
+        this.failedMigrations++;
+        await this.ctx.store.recordEvent(
+          {
+            campaignId: this.ctx.campaign,
+            actor: this.ctx.worker,
+            kind: 'migration-failed',
+            host,
+            reason: why,
+          },
+          this.now(),
+        );
+        this.checkThresholds();
+      },
+    };
+  }
+
+  /** Failure thresholds, from the store's host states (so a restarted worker decides the same). */
+  private checkThresholds(): void {
+    if (this.halting !== undefined) return;
+    const { policy } = this;
+    const failed = this.plans.filter((p) => this.ctx.hostStates.get(p.host) === 'failed');
+    const byStage = new Map<string, { failed: number; total: number }>();
+    for (const p of this.plans) {
+      const stage = byStage.get(p.stage ?? '') ?? { failed: 0, total: 0 };
+      stage.total++;
+      if (this.ctx.hostStates.get(p.host) === 'failed') stage.failed++;
+      byStage.set(p.stage ?? '', stage);
+    }
+    const stage = [...byStage.entries()].find(
+      ([, s]) => s.failed > 0 && (s.failed * 100) / s.total >= policy.maxFailedPercentPerStage,
+    );
+    if (failed.length >= policy.maxFailedHosts)
+      this.halting = `${failed.length} hosts failed (threshold ${policy.maxFailedHosts}): ${failed.map((p) => p.host).join(', ')}`;
+    else if (stage !== undefined)
+      this.halting = `${stage[1].failed} of ${stage[1].total} hosts of stage ${stage[0] || '(none)'} failed (threshold ${policy.maxFailedPercentPerStage}%)`;
+    else if (this.failedMigrations >= policy.maxFailedMigrations)
+      this.halting = `${this.failedMigrations} migrations failed (threshold ${policy.maxFailedMigrations})`;
+  }
+
+  /** Nothing in flight and nothing to take: the campaign ends, halts, or waits for a person. */
+  private async end(state: CampaignState): Promise<WorkerOutcome | undefined> {
+    const { store, campaign, worker } = this.ctx;
+    const set = async (to: CampaignState, reason: string) => {
+      try {
+        await store.setCampaignState(campaign, to, { actor: worker, reason }, this.now());
+        return this.outcome(to);
+      } catch (error) {
+        if (error instanceof Conflict) return undefined;
+        throw error;
+      }
+    };
+    if (state === 'aborting') return set('aborted', 'every host in flight was brought back');
+    if (this.halting !== undefined) return set('halted', this.halting);
+    const waiting = this.plans.filter((p) => this.ctx.hostStates.get(p.host) === 'pending');
+    if (waiting.length === 0) return set('completed', 'every host is through');
+    const blocked = `hosts ${waiting.map((p) => p.host).join(', ')} wait on a stage approval, a limit taken by failed hosts, or hosts their guests land on`;
+    await store.recordEvent(
+      { campaignId: campaign, actor: worker, kind: 'campaign-blocked', reason: blocked },
+      this.now(),
+    );
+    return { ...this.outcome(state), blocked };
+  }
+
+  private wake: () => void = () => undefined;
+
+  private async wait(): Promise<void> {
+    const woken = new Promise<void>((resolve) => (this.wake = resolve));
+    await Promise.race([this.ctx.clock.sleep(this.policy.pollMs), woken]);
+  }
+
+  private async drain(): Promise<void> {
+    await Promise.allSettled([...this.inFlight.values()]);
+    this.rethrow();
+  }
+
+  private rethrow(): void {
+    if (this.fatal !== undefined) throw this.fatal;
+  }
+
+  private outcome(state: CampaignState): WorkerOutcome {
+    return { state, hostsHandled: [...this.handled] };
+  }
+
+  /** Keeps this worker's leases alive; a worker that stops heartbeating loses its hosts. */
+  private async heartbeat(): Promise<void> {
+    const { store, clock, worker, leaseTtlMs } = this.ctx;
+    try {
+      while (!this.stopped) {
+        await clock.sleep(leaseTtlMs / 4);
+        if (this.stopped) return;
+        try {
+          await store.heartbeat(worker, this.now());
+        } catch (error) {
+          if (!(error instanceof HvpatchError)) throw error;
+        }
+      }
+    } catch (error) {
+      this.fatal ??= error;
+    }
+  }
+}
