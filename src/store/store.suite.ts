@@ -4,8 +4,9 @@
  * and node-postgres). Cases that cannot hold for a target are named in `knownDifferences`
  * with the reason, and show up as skipped with it.
  */
+import { conformanceCase } from '../drivers/conformance/harness.js';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { BadInput, Conflict, NotFound, Unavailable } from '../core/errors.js';
 import { createCampaignStore, type CampaignStore } from './campaign-store.js';
 import type { Database } from './database.js';
@@ -52,11 +53,7 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
       await database?.dispose();
       await target.dispose?.();
     });
-    const test = (title: string, body: () => Promise<void>, timeout?: number) => {
-      const reason = target.knownDifferences?.[title];
-      if (reason !== undefined) it.skip(`${title} (known difference: ${reason})`, body);
-      else it(title, body, timeout);
-    };
+    const test = conformanceCase(target.knownDifferences);
     let workers = 0;
     /** Worker ids unique to each case, since heartbeats span every campaign. */
     const worker = (label: string) => `${label}-${++workers}`;

@@ -20,10 +20,18 @@ export function conformanceHarness<Subject extends { dispose?: () => Promise<voi
   });
   return {
     open: async () => (subject = await makeSubject()),
-    test: (title: string, body: () => Promise<void>) => {
-      const reason = options.knownDifferences?.[title];
-      if (reason !== undefined) it.skip(`${title} (known difference: ${reason})`, body);
-      else it(title, body);
-    },
+    test: conformanceCase(options.knownDifferences),
+  };
+}
+
+/**
+ * Declares a case, or, when the implementation names it as a known difference, a skipped
+ * case whose title carries the reason: the one way a conformance case may be skipped.
+ */
+export function conformanceCase(knownDifferences: Record<string, string> = {}) {
+  return (title: string, body: () => Promise<void>, timeout?: number) => {
+    const reason = knownDifferences[title];
+    if (reason !== undefined) it.skip(`${title} (known difference: ${reason})`, body);
+    else it(title, body, timeout);
   };
 }
