@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Database, Queryable, Row } from './database.js';
+import { Unavailable } from '../core/errors.js';
 import { isTransient, toStoreError } from './sql-errors.js';
 
 export interface PostgresOptions {
@@ -11,6 +12,14 @@ export interface PostgresOptions {
 
 /** A serializable transaction that lost a race did nothing; it is run again up to this many times. */
 const ATTEMPTS = 10;
+
+/** Only a read may be sent again after its connection died: a write might have happened. */
+const READ_ONLY = /^\s*SELECT\b/i;
+
+/** The connection was found dead (a server restart cut it while it sat idle in the pool). */
+function connectionLost(error: unknown): boolean {
+  return toStoreError(error) instanceof Unavailable;
+}
 
 /**
  * A PostgreSQL server by URL, through a node-postgres pool. When the server goes away, calls
@@ -38,10 +47,16 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   const database: Database = {
     kind: 'postgres',
     async query<R extends Row = Row>(sql: string, params?: readonly unknown[]) {
-      try {
-        return await run<R>(pool, sql, params);
-      } catch (error) {
-        throw toStoreError(error);
+      // After a server restart every idle pooled connection is dead; the pool discards each one
+      // that fails, so a read tries at most once per pooled connection plus one fresh one.
+      const tries = READ_ONLY.test(sql) ? config.max! + 1 : 1;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await run<R>(pool, sql, params);
+        } catch (error) {
+          if (attempt < tries && connectionLost(error)) continue;
+          throw toStoreError(error);
+        }
       }
     },
     async transaction(fn, { isolation = 'serializable' } = {}) {
@@ -60,6 +75,15 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         client.on('error', cut);
         try {
           await client.query(begin);
+        } catch (error) {
+          // Nothing was done yet: a connection that died idle in the pool is dropped and the
+          // transaction begun again on another (a fresh one at the latest).
+          client.removeListener('error', cut);
+          client.release(error as Error);
+          if (attempt < ATTEMPTS && connectionLost(error)) continue;
+          throw toStoreError(error);
+        }
+        try {
           const session: Queryable = { query: (sql, params) => run(client, sql, params) };
           const result = await fn(session);
           await client.query('COMMIT');
