@@ -29,3 +29,4 @@ export {
   AUTO_CONVERGE,
 } from './precopy.js';
 export { auditWorld } from './audit.js';
+export { SNAPSHOT_FORMAT, type WorldSnapshot } from './snapshot.js';
