@@ -54,13 +54,6 @@ export class HostOps {
     return job;
   }
 
-  /** A host restored in the middle of its reboot boots again, as if just powered on. */
-  bootAgain(hostId: string): void {
-    const host = requireHost(this.ctx.world, hostId);
-    const job = this.jobs.start<RebootResult>('reboot', host.id);
-    this.ctx.schedule(host.spec.rebootDuration, 'host-boot', () => this.boot(host, job, host.bootId));
-  }
-
   private boot(host: SimHost, job: Job<RebootResult>, previousBootId: string): void {
     const outcome = this.ctx.faults.reboot(host.id);
     if (outcome === 'no-return') {

@@ -29,4 +29,3 @@ export {
   AUTO_CONVERGE,
 } from './precopy.js';
 export { auditWorld } from './audit.js';
-export { SNAPSHOT_FORMAT, type WorldSnapshot } from './snapshot.js';

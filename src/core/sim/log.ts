@@ -39,15 +39,6 @@ export class DisruptionLog {
   readonly entries: Disruption[] = [];
   private readonly down = new Map<string, Disruption>();
 
-  /** Carries on from saved entries; those still open are the guests still down. */
-  constructor(saved: readonly Disruption[] = []) {
-    for (const entry of saved) {
-      const copy = { ...entry };
-      this.entries.push(copy);
-      if (copy.durationMs === undefined) this.down.set(copy.guest, copy);
-    }
-  }
-
   record(
     kind: DisruptionKind,
     guest: string,

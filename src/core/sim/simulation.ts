@@ -17,7 +17,6 @@ import { DisruptionLog, type Disruption, type EventStats } from './log.js';
 import { Migrations, type MigrationLimits, type SimMigration } from './migrations.js';
 import { EventQueue } from './queue.js';
 import { DEFAULT_TIMINGS, type SimTimings } from './timings.js';
-import { restoreWorld, snapshotWorld, type WorldSnapshot } from './snapshot.js';
 import { createWorld, type SimGuest, type SimHost, type World } from './world.js';
 
 /** 2026-01-01T00:00:00Z: a fixed start, so runs do not depend on when they happen. */
@@ -34,8 +33,6 @@ export interface SimOptions {
   startTime?: number;
   /** Keep every processed event in `stats.records` (memory grows with the run). */
   recordEvents?: boolean;
-  /** Start from a saved world of the same fleet instead of the fleet as inventoried (its time wins over `startTime`). */
-  restore?: WorldSnapshot;
 }
 
 /** Views into the live state: read them, do not change them (only the simulation's commands do). */
@@ -59,7 +56,7 @@ export class Simulation {
   private time: number;
   private readonly queue = new EventQueue();
   private readonly world: World;
-  private readonly log: DisruptionLog;
+  private readonly log = new DisruptionLog();
   private readonly listeners = new Map<string, (() => void)[]>();
   private readonly ids = new Map<string, number>();
   private readonly jobsById: Jobs;
@@ -80,12 +77,6 @@ export class Simulation {
     this.faults = new FaultInjector(options.faults ?? {}, options.seed ?? 1);
     this.stats = { total: 0, byKind: new Map(), records: options.recordEvents ? [] : undefined };
     this.world = createWorld(fleet);
-    this.log = new DisruptionLog(options.restore?.disruptions);
-    const restored = options.restore && restoreWorld(this.world, options.restore);
-    if (options.restore) {
-      this.time = options.restore.time;
-      for (const [prefix, n] of options.restore.ids) this.ids.set(prefix, n);
-    }
 
     const ctx: SimContext = {
       world: this.world,
@@ -102,12 +93,6 @@ export class Simulation {
     this.hostOps = new HostOps(ctx, this.jobsById, this.migrationsById);
     this.guestOps = new GuestOps(ctx, this.jobsById);
     this.firmwareOps = new FirmwareOps(ctx, this.jobsById);
-    for (const host of restored?.rebooting ?? []) this.hostOps.bootAgain(host);
-  }
-
-  /** The world as data, to be given back as `restore` (work under way is not kept). */
-  snapshot(): WorldSnapshot {
-    return snapshotWorld(this.world, this.time, this.ids, this.log.entries);
   }
 
   get now(): number {
