@@ -5,6 +5,8 @@ export interface SimEvent {
   readonly seq: number;
   readonly kind: string;
   readonly fire: () => void;
+  /** False for timers of waiters outside the world, which change nothing when they fire. */
+  readonly world: boolean;
   /** Cancelled events stay in the heap until they reach the top, where they are dropped unseen. */
   cancelled: boolean;
 }
@@ -14,9 +16,9 @@ export class EventQueue {
   private readonly heap: SimEvent[] = [];
   private nextSeq = 0;
 
-  push(time: number, kind: string, fire: () => void): SimEvent {
+  push(time: number, kind: string, fire: () => void, world = true): SimEvent {
     const heap = this.heap;
-    const event: SimEvent = { time, seq: this.nextSeq++, kind, fire, cancelled: false };
+    const event: SimEvent = { time, seq: this.nextSeq++, kind, fire, world, cancelled: false };
     let i = heap.length;
     heap.push(event);
     while (i > 0) {

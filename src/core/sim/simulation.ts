@@ -1,4 +1,4 @@
-import { NotFound } from '../errors.js';
+import { Conflict, NotFound } from '../errors.js';
 import { Concurrency, Migration, type Fleet, type MigrationPolicy } from '../model/index.js';
 import type {
   FirmwareApplyResult,
@@ -54,6 +54,7 @@ export class Simulation {
   readonly stats: EventStats;
 
   private time: number;
+  private worldEventCount = 0;
   private readonly queue = new EventQueue();
   private readonly world: World;
   private readonly log = new DisruptionLog();
@@ -202,10 +203,47 @@ export class Simulation {
    * Returns a function that cancels it: a cancelled event neither fires nor moves the clock.
    */
   schedule(delayMs: number, kind: string, fire: () => void): () => void {
-    const event = this.queue.push(this.time + Math.max(0, delayMs), kind, fire);
+    return this.push(delayMs, kind, fire, true);
+  }
+
+  /**
+   * Like `schedule`, for someone outside the world waiting (a sleep, a wait's timeout): it
+   * moves the clock but changes nothing, so it is not counted in `worldEvents`.
+   */
+  scheduleTimer(delayMs: number, kind: string, fire: () => void): () => void {
+    return this.push(delayMs, kind, fire, false);
+  }
+
+  private push(delayMs: number, kind: string, fire: () => void, world: boolean): () => void {
+    const event = this.queue.push(this.time + Math.max(0, delayMs), kind, fire, world);
     return () => {
       event.cancelled = true;
     };
+  }
+
+  /**
+   * Events that changed the world so far. With the same fleet, options and commands given at
+   * the same counts, a simulation replays exactly (`drivers/sim/journal.ts` relies on it).
+   */
+  get worldEvents(): number {
+    return this.worldEventCount;
+  }
+
+  /** Process world events until `count` have been; false if the world runs out of events first. */
+  replayWorldEventsTo(count: number): boolean {
+    while (this.worldEventCount < count) if (!this.step()) return false;
+    return true;
+  }
+
+  /**
+   * Set the clock forward to `time` without processing anything: for a replay that has
+   * reached the point where a command was given at `time`. Refused if an event is due earlier.
+   */
+  resumeClockAt(time: number): void {
+    const next = this.queue.peekTime();
+    if (time < this.time || (next !== undefined && next < time))
+      throw new Conflict(`cannot set the clock to ${time}: it is ${this.time}, next event at ${next}`);
+    this.time = time;
   }
 
   /** Call `listener` once the migration or job `id` has ended (at once if it already has). */
@@ -235,6 +273,7 @@ export class Simulation {
     stats.total++;
     stats.byKind.set(event.kind, (stats.byKind.get(event.kind) ?? 0) + 1);
     stats.records?.push({ time: event.time, kind: event.kind });
+    if (event.world) this.worldEventCount++;
     event.fire();
     return true;
   }

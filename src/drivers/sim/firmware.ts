@@ -8,7 +8,7 @@ export function createSimFirmware({ runtime }: { runtime: SimRuntime }): Firmwar
   const call = faultableCalls(runtime);
   return {
     inventory: (host) =>
-      call('inventory', { host }, async () =>
+      call.read('inventory', { host }, async () =>
         [...sim.host(host).firmware].map(([component, f]) => ({
           component,
           version: f.version,
@@ -16,8 +16,8 @@ export function createSimFirmware({ runtime }: { runtime: SimRuntime }): Firmwar
         })),
       ),
     stage: (host, component, version) =>
-      call('stage', { host }, () => outcome(runtime, sim.stageFirmware(host, component, version))),
+      call.command('stage', { host }, [host, component, version], (job) => outcome(runtime, job)),
     apply: (host, component) =>
-      call('apply', { host }, () => outcome(runtime, sim.applyFirmware(host, component))),
+      call.command('apply', { host }, [host, component], (job) => outcome(runtime, job)),
   };
 }

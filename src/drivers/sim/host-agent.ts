@@ -18,20 +18,20 @@ export function createSimHostAgent({ runtime }: { runtime: SimRuntime }): HostAg
 
   return {
     installedPackages: (host) =>
-      call('installedPackages', { host }, async () =>
+      call.read('installedPackages', { host }, async () =>
         [...reachable(host).packages.values()].map((p) => ({ ...p })),
       ),
     runningVersions: (host) =>
-      call('runningVersions', { host }, async () => runningVersions(reachable(host))),
+      call.read('runningVersions', { host }, async () => runningVersions(reachable(host))),
     installPackages: (host, packages) =>
-      call('installPackages', { host }, () => outcome(runtime, sim.installPackages(host, packages))),
+      call.command('installPackages', { host }, [host, packages], (job) => outcome(runtime, job)),
     applyLivePatch: (host, patch) =>
-      call('applyLivePatch', { host }, () => outcome(runtime, sim.applyLivePatch(host, patch))),
+      call.command('applyLivePatch', { host }, [host, patch], (job) => outcome(runtime, job)),
     restartDaemon: (host, name) =>
-      call('restartDaemon', { host }, () => outcome(runtime, sim.restartDaemon(host, name))),
-    reboot: (host) => call('reboot', { host }, () => outcome(runtime, sim.reboot(host))),
+      call.command('restartDaemon', { host }, [host, name], (job) => outcome(runtime, job)),
+    reboot: (host) => call.command('reboot', { host }, [host], (job) => outcome(runtime, job)),
     health: (host) =>
-      call('health', { host }, async () => {
+      call.read('health', { host }, async () => {
         const h = reachable(host);
         return {
           healthy: !h.degraded,
@@ -46,7 +46,7 @@ export function createSimHostAgent({ runtime }: { runtime: SimRuntime }): HostAg
           ],
         };
       }),
-    rollback: (host) => call('rollback', { host }, () => outcome(runtime, sim.rollback(host))),
+    rollback: (host) => call.command('rollback', { host }, [host], (job) => outcome(runtime, job)),
   };
 
   function runningVersions(host: HostView): RunningVersions {

@@ -5,12 +5,20 @@ import { Simulation, type SimOptions } from '../../core/sim/index.js';
 import { createSimFirmware } from './firmware.js';
 import { createSimHostAgent } from './host-agent.js';
 import { createSimPlatform } from './platform.js';
+import type { CommandJournal } from './journal.js';
 import { createSimRuntime, type SimRuntime } from './runtime.js';
 
 export { createSimRuntime, type SimRuntime } from './runtime.js';
 export { createSimPlatform } from './platform.js';
 export { createSimHostAgent } from './host-agent.js';
 export { createSimFirmware } from './firmware.js';
+export {
+  fileJournal,
+  readJournal,
+  replayJournal,
+  type CommandJournal,
+  type JournalEntry,
+} from './journal.js';
 
 export interface SimEnvironment {
   sim: Simulation;
@@ -21,10 +29,22 @@ export interface SimEnvironment {
   firmware: Firmware;
 }
 
+export interface SimEnvironmentOptions extends SimOptions {
+  /** Virtual time runs this many times faster than real time; as fast as possible without it. */
+  speed?: number;
+  /** Every call on the ports is written here before it is made (see `journal.ts`). */
+  journal?: CommandJournal;
+}
+
 /** One simulated fleet with every port wired to it, sharing one virtual clock. */
-export function createSimEnvironment(fleet: Fleet, options: SimOptions = {}): SimEnvironment {
-  const sim = new Simulation(fleet, options);
-  const runtime = createSimRuntime({ sim });
+export function createSimEnvironment(fleet: Fleet, options: SimEnvironmentOptions = {}): SimEnvironment {
+  const { speed, journal, ...simOptions } = options;
+  const sim = new Simulation(fleet, simOptions);
+  const runtime = createSimRuntime({
+    sim,
+    ...(speed !== undefined && { speed }),
+    ...(journal && { journal }),
+  });
   return {
     sim,
     runtime,

@@ -43,30 +43,30 @@ export function createSimPlatform({ runtime }: { runtime: SimRuntime }): Platfor
   };
 
   return {
-    listHosts: () => call('listHosts', {}, async () => [...sim.hosts()].map(platformHost)),
+    listHosts: () => call.read('listHosts', {}, async () => [...sim.hosts()].map(platformHost)),
     listGuests: (host) =>
-      call('listGuests', { host }, async () => {
+      call.read('listGuests', { host }, async () => {
         const guests =
           host === undefined ? [...sim.guests()] : [...sim.host(host).guests].map((id) => sim.guest(id));
         return guests.map(platformGuest);
       }),
-    disableHost: (host, reason) => call('disableHost', { host }, async () => sim.disableHost(host, reason)),
-    enableHost: (host) => call('enableHost', { host }, async () => sim.enableHost(host)),
+    disableHost: (host, reason) => call.command('disableHost', { host }, [host, reason], async () => {}),
+    enableHost: (host) => call.command('enableHost', { host }, [host], async () => {}),
     liveMigrate: (guest, targetHost) =>
-      call('liveMigrate', { guest, host: targetHost }, async () => sim.migrate(guest, targetHost).id),
-    migrationStatus: (id) => call('migrationStatus', {}, async () => status(sim.migration(id))),
+      call.command('liveMigrate', { guest, host: targetHost }, [guest, targetHost], async (m) => m.id),
+    migrationStatus: (id) => call.read('migrationStatus', {}, async () => status(sim.migration(id))),
     waitForMigration: (id, timeoutMs) =>
-      call('waitForMigration', {}, async () => {
+      call.read('waitForMigration', {}, async () => {
         const migration = sim.migration(id);
         if (!(await runtime.settled(id, timeoutMs))) {
           throw new TimedOut(`migration '${id}' still ${migration.phase} after waiting ${timeoutMs} ms`);
         }
         return status(migration);
       }),
-    abortMigration: (id) => call('abortMigration', {}, async () => sim.abortMigration(id)),
-    stopGuest: (guest) => call('stopGuest', { guest }, () => outcome(runtime, sim.stopGuest(guest))),
-    startGuest: (guest) => call('startGuest', { guest }, () => outcome(runtime, sim.startGuest(guest))),
-    locateGuest: (guest) => call('locateGuest', { guest }, async () => location(sim.guest(guest))),
+    abortMigration: (id) => call.command('abortMigration', {}, [id], async () => {}),
+    stopGuest: (guest) => call.command('stopGuest', { guest }, [guest], (job) => outcome(runtime, job)),
+    startGuest: (guest) => call.command('startGuest', { guest }, [guest], (job) => outcome(runtime, job)),
+    locateGuest: (guest) => call.read('locateGuest', { guest }, async () => location(sim.guest(guest))),
   };
 }
 

@@ -1,6 +1,7 @@
 import { Unavailable } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
 import type { Simulation } from '../../core/sim/index.js';
+import type { CommandJournal } from './journal.js';
 
 /**
  * Turns the synchronous simulation into something async code can await. Virtual time moves
@@ -11,6 +12,8 @@ import type { Simulation } from '../../core/sim/index.js';
 export interface SimRuntime {
   readonly sim: Simulation;
   readonly clock: Clock;
+  /** Where every call on the ports is written before it is made, when the world must outlive the process. */
+  readonly journal: CommandJournal | undefined;
   /** Resolves true once the migration or job `id` has ended, or false after `timeoutMs` of virtual time. */
   settled(id: string, timeoutMs?: number): Promise<boolean>;
   sleep(ms: number): Promise<void>;
@@ -21,15 +24,40 @@ interface Waiter {
   fail(error: Error): void;
 }
 
-export function createSimRuntime({ sim }: { sim: Simulation }): SimRuntime {
+export interface SimRuntimeOptions {
+  sim: Simulation;
+  /**
+   * Virtual time runs this many times faster than real time (a demo someone watches);
+   * without it, as fast as events can be processed (tests, benchmarks).
+   */
+  speed?: number;
+  journal?: CommandJournal;
+}
+
+export function createSimRuntime({ sim, speed, journal }: SimRuntimeOptions): SimRuntime {
   const waiters = new Set<Waiter>();
   let woke = false;
   let pumping = false;
+  const virtualStart = sim.now;
+  const realStart = performance.now();
+  /** Real milliseconds to wait before the next event is due, when paced. */
+  const wallWait = (): number => {
+    const next = sim.nextEventTime();
+    if (speed === undefined || next === undefined) return 0;
+    return realStart + (next - virtualStart) / speed - performance.now();
+  };
 
   const pump = () => {
     pumping = false;
     woke = false;
     while (waiters.size > 0 && !woke) {
+      const wait = wallWait();
+      if (wait > 0) {
+        pumping = true;
+        // Short naps, so a command that brings an earlier event is not kept waiting behind a later one.
+        setTimeout(pump, Math.min(wait, 50));
+        return;
+      }
       if (!sim.step()) {
         const stuck = new Unavailable(
           'the simulation has nothing left to happen, so this wait would never end',
@@ -72,16 +100,19 @@ export function createSimRuntime({ sim }: { sim: Simulation }): SimRuntime {
       kick();
     });
 
-  const sleep = (ms: number) => wait<void>((end) => sim.schedule(ms, 'sleep', () => end()));
+  const sleep = (ms: number) => wait<void>((end) => sim.scheduleTimer(ms, 'sleep', () => end()));
 
   return {
     sim,
     clock: { now: () => sim.now, sleep },
+    journal,
     sleep,
     settled: (id, timeoutMs) =>
       wait<boolean>((end) => {
         const cancel =
-          timeoutMs === undefined ? undefined : sim.schedule(timeoutMs, 'wait-timeout', () => end(false));
+          timeoutMs === undefined
+            ? undefined
+            : sim.scheduleTimer(timeoutMs, 'wait-timeout', () => end(false));
         sim.onSettled(id, () => {
           cancel?.();
           end(true);
