@@ -7,6 +7,8 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerNeedsCommand } from './commands/needs.js';
 import { registerComplianceCommand } from './commands/compliance.js';
 import { registerPlanCommand } from './commands/plan.js';
+import { registerRunCommand } from './commands/run.js';
+import { registerCampaignCommands } from './commands/campaign-control.js';
 import { EXIT, exitCodeFor } from './output.js';
 
 const program = new Command('hvpatch')
@@ -22,6 +24,8 @@ registerDemoCommand(program);
 registerNeedsCommand(program);
 registerComplianceCommand(program);
 registerPlanCommand(program);
+registerRunCommand(program);
+registerCampaignCommands(program);
 registerFleetCommands(program);
 
 program.addHelpText(

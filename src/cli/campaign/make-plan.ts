@@ -1,0 +1,29 @@
+import { BASELINES, planBaseline, type BaselineName } from '../../core/baselines/index.js';
+import { Policy, type Fleet } from '../../core/model/index.js';
+import { checkPlan, type HostWork, type Plan, type Violation } from '../../core/plan/index.js';
+import { planCampaign, PLANNER_NAME } from '../../core/planner/index.js';
+
+export const PLANNERS = [PLANNER_NAME, ...Object.keys(BASELINES)];
+
+export interface PlanRequest {
+  fleet: Fleet;
+  policy?: Policy;
+  work: HostWork[];
+  startsAt: Date;
+  planner: string;
+}
+
+/** Plans with hvpatch's planner or a baseline, and replays the plan through the independent checker. */
+export function makePlan(request: PlanRequest): { plan: Plan; violations: Violation[] } {
+  const input = {
+    fleet: request.fleet,
+    policy: request.policy ?? Policy.parse({}),
+    work: request.work,
+    startsAt: request.startsAt.toISOString(),
+  };
+  const plan =
+    request.planner === PLANNER_NAME
+      ? planCampaign(input)
+      : planBaseline(request.planner as BaselineName, input);
+  return { plan, violations: checkPlan(plan).filter((violation) => violation.severity === 'error') };
+}

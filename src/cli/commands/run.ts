@@ -1,0 +1,238 @@
+import { existsSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { Option, type Command } from 'commander';
+import { BadInput, Conflict } from '../../core/errors.js';
+import { workFromNeeds } from '../../core/plan/index.js';
+import { PLANNER_NAME } from '../../core/planner/index.js';
+import { createSimEnvironment, fileJournal, readJournal } from '../../drivers/sim/index.js';
+import { runWorker, startCampaign } from '../../engine/index.js';
+import { openStore, type Store } from '../../store/index.js';
+import { storeAccess } from '../campaign/access.js';
+import { serveControl } from '../campaign/control.js';
+import {
+  claimDataDir,
+  dataDir,
+  readWorldSetup,
+  writeWorldSetup,
+  type DataDir,
+} from '../campaign/data-dir.js';
+import { FAULT_PRESETS } from '../campaign/faults.js';
+import { makePlan, PLANNERS } from '../campaign/make-plan.js';
+import { followProgress } from '../campaign/run-progress.js';
+import { summariseRun, renderRunSummary } from '../campaign/run-summary.js';
+import { addNeedsInputOptions, loadHostNeeds, type NeedsFlags } from '../needs/inputs.js';
+import { EXIT, printJson, printProblems } from '../output.js';
+import { wholeNumber } from '../numbers.js';
+
+interface RunFlags extends NeedsFlags {
+  dataDir: string;
+  speed?: string;
+  planner: string;
+  seed: string;
+  faults: keyof typeof FAULT_PRESETS;
+  databaseUrl?: string;
+  worker?: string;
+  progress: 'lines' | 'none';
+  json?: boolean;
+}
+
+/** Long enough that a busy machine never loses a live worker's hosts; a dead worker's come back after it. */
+const LEASE_TTL_MS = 5 * 60_000;
+
+export function registerRunCommand(program: Command): void {
+  addNeedsInputOptions(
+    program
+      .command('run')
+      .description('plan a campaign and run it to the end on the simulator; run again to resume'),
+    'policy: windows, freezes, concurrency, stages, deadlines (defaults when absent)',
+  )
+    .requiredOption(
+      '--data-dir <dir>',
+      'where the campaign, its audit trail and the simulated world are kept',
+    )
+    .option('--speed <n>', 'virtual time runs N times faster than real time (default: as fast as it can)')
+    .addOption(new Option('--planner <name>', 'which planner').choices(PLANNERS).default(PLANNER_NAME))
+    .option('--seed <n>', 'seed of the simulated world and its faults', '1')
+    .addOption(
+      new Option('--faults <preset>', 'faults injected into the simulated world')
+        .choices(Object.keys(FAULT_PRESETS))
+        .default('none'),
+    )
+    .option(
+      '--database-url <url>',
+      'a PostgreSQL server for the campaign instead of the embedded store in --data-dir',
+    )
+    .option('--worker <name>', "this worker's name in leases and the audit trail (default: host:pid)")
+    .addOption(
+      new Option('--progress <style>', 'progress on standard error')
+        .choices(['lines', 'none'])
+        .default('lines'),
+    )
+    .option('--json', 'print the outcome as JSON on standard output')
+    .addHelpText(
+      'after',
+      `
+The first run computes every host's needs, plans the campaign (checked by the independent
+checker; a plan it rejects is not run), creates the campaign in the store and runs it through
+the durable engine against the simulated fleet. The data directory keeps the campaign and
+the simulated world: kill the run at any point (even kill -9) and run the same command again
+to resume where it stopped. While it runs, from another terminal:
+  hvpatch status --data-dir DIR          hvpatch pause|resume|abort --data-dir DIR
+  hvpatch events --data-dir DIR --json
+Ctrl-C stops taking new hosts and finishes those in flight; a second Ctrl-C stops at once.
+
+Exit status: 0 the campaign completed; 1 it halted, was aborted, or is stuck on hosts
+that need a person (see hvpatch status); 2 bad input.
+
+Examples:
+  hvpatch run --fleet fleet.yaml --advisories data/advisories --data-dir ./campaign
+  hvpatch run --fleet fleet.yaml --advisories osv/ --policy policy.yaml --data-dir c1 --speed 600 --faults light`,
+    )
+    .action(async (flags: RunFlags) => {
+      const speed = flags.speed === undefined ? undefined : positiveNumber(program, '--speed', flags.speed);
+      const seed = wholeNumber(program, '--seed', flags.seed, 0, 2 ** 32 - 1);
+      const loaded = await loadHostNeeds(flags);
+      if (!loaded) return;
+      const dir = dataDir(flags.dataDir);
+      const worker = flags.worker ?? `${hostname()}:${process.pid}`;
+      const release = claimDataDir(dir, { pid: process.pid, worker, startedAt: new Date().toISOString() });
+      let store: Store | undefined;
+      try {
+        store = await openStore(flags.databaseUrl ? { url: flags.databaseUrl } : { dataDir: dir.store });
+        const actor = `${userInfo().username}@${hostname()}`;
+        const begun = await beginOrResume(store, dir, flags, loaded, seed, actor);
+        if (!begun) return;
+        const { campaign, setup, resumed } = begun;
+        const env = createSimEnvironment(setup.fleet, {
+          seed: setup.seed,
+          faults: setup.faults,
+          startTime: setup.startTime,
+          ...(speed !== undefined && { speed }),
+          replay: existsSync(dir.journal) ? readJournal(dir.journal) : [],
+          journal: fileJournal(dir.journal),
+        });
+        process.stderr.write(
+          `${resumed ? 'Resuming' : 'Running'} campaign ${campaign} on ${setup.fleet.hosts.length} simulated hosts (data in ${dir.root})\n`,
+        );
+        // Changes made through the run carry its clock, so the audit trail keeps one time line.
+        const stopControl = await serveControl(
+          dir.socket,
+          storeAccess(store, campaign, async () => undefined, env.clock.now),
+        );
+        const stopProgress =
+          flags.progress === 'lines'
+            ? followProgress(store, campaign, env.clock.now, process.stderr)
+            : () => undefined;
+        const stop = stopOnInterrupt();
+        try {
+          const outcome = await runWorker({
+            store,
+            platform: env.platform,
+            agent: env.hostAgent,
+            clock: env.clock,
+            campaign,
+            worker,
+            leaseTtlMs: LEASE_TTL_MS,
+            signal: stop.signal,
+          });
+          const summary = await summariseRun(store, campaign, outcome, env.sim);
+          if (flags.json) printJson(summary);
+          else process.stdout.write(renderRunSummary(summary));
+          process.exitCode = summary.state === 'completed' ? EXIT.ok : EXIT.failed;
+        } finally {
+          stop.dispose();
+          stopProgress();
+          await stopControl();
+        }
+      } finally {
+        await store?.close();
+        release();
+      }
+    });
+}
+
+interface Begun {
+  campaign: string;
+  setup: ReturnType<typeof readWorldSetup> & object;
+  resumed: boolean;
+}
+
+/** The data directory's unfinished campaign, or a new one planned from the inputs. */
+async function beginOrResume(
+  store: Store,
+  dir: DataDir,
+  flags: RunFlags,
+  loaded: NonNullable<Awaited<ReturnType<typeof loadHostNeeds>>>,
+  seed: number,
+  actor: string,
+): Promise<Begun | undefined> {
+  const { fleet, policy, advisories } = loaded.inputs;
+  const saved = readWorldSetup(dir);
+  const last = (await store.campaigns()).at(-1);
+  if (saved && last) {
+    // Both as JSON: the saved fleet went through it, and optional fields left out must compare equal.
+    if (JSON.stringify(saved.fleet) !== JSON.stringify(fleet))
+      throw new BadInput([
+        {
+          file: flags.fleet,
+          path: '--fleet',
+          message: `is not the fleet of campaign ${last.id} in ${dir.root}: use a new --data-dir for another fleet`,
+        },
+      ]);
+    if (last.state === 'completed' || last.state === 'aborted')
+      throw new Conflict(
+        `campaign ${last.id} in ${dir.root} is ${last.state}: use a new --data-dir to start another`,
+      );
+    return { campaign: last.id, setup: saved, resumed: true };
+  }
+  const { plan, violations } = makePlan({
+    fleet,
+    ...(policy && { policy }),
+    work: workFromNeeds(fleet, loaded.hosts, advisories),
+    startsAt: new Date(),
+    planner: flags.planner,
+  });
+  if (violations.length > 0) {
+    printProblems(
+      violations.map((v) => ({ message: `plan rejected by the checker: ${v.constraint}: ${v.message}` })),
+    );
+    process.stderr.write(
+      `hvpatch: the ${flags.planner} plan breaks ${violations.length} constraints; nothing was run\n`,
+    );
+    process.exitCode = EXIT.failed;
+    return undefined;
+  }
+  const setup = { fleet, seed, faults: FAULT_PRESETS[flags.faults]!, startTime: Date.parse(plan.startsAt) };
+  writeWorldSetup(dir, setup);
+  const campaign = await startCampaign(store, plan, { actor, now: setup.startTime });
+  return { campaign, setup, resumed: false };
+}
+
+/** Ctrl-C (or SIGTERM) once: no new hosts, finish those in flight. Twice: stop now; the engine picks up on the next run. */
+function stopOnInterrupt(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) {
+      process.stderr.write('stopping now; run the same command again to resume\n');
+      process.exit(130);
+    }
+    process.stderr.write('finishing the hosts in flight, then stopping (Ctrl-C again to stop at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+function positiveNumber(program: Command, flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0)
+    program.error(`error: ${flag} must be a positive number, not '${text}'`, { exitCode: EXIT.badInput });
+  return value;
+}
