@@ -2,9 +2,3 @@
 export { runWorker, type RunWorkerOptions, type WorkerOutcome } from './executor/worker.js';
 export { startCampaign, planStages } from './executor/campaign.js';
 export { DEFAULT_POLICY, DISABLE_REASON, type ExecutorPolicy } from './executor/policy.js';
-export {
-  runRollingCampaign,
-  type RollingCampaignInput,
-  type RollingEvent,
-  type RollingOutcome,
-} from './rolling.js';

@@ -1,41 +1,34 @@
+import { mkdtempSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
-import { formatDuration } from '../../core/duration.js';
-import { generateFleet, newestKnownUpdates } from '../../core/generate/index.js';
-import type { FaultPlan } from '../../core/sim/index.js';
-import { createSimEnvironment } from '../../drivers/sim/index.js';
-import { runRollingCampaign } from '../../engine/rolling.js';
-import { summariseImpact, type DemoImpact } from '../demo/impact.js';
-import { createProgressDisplay } from '../demo/progress.js';
+import { generateFleet } from '../../core/generate/index.js';
+import { computeNeeds } from '../../core/needs/index.js';
+import { workFromNeeds } from '../../core/plan/index.js';
+import { PLANNER_NAME } from '../../core/planner/index.js';
+import { loadAdvisories } from '../../drivers/advisories/index.js';
+import { startCampaign } from '../../engine/index.js';
+import { openStore } from '../../store/index.js';
+import { claimDataDir, dataDir, writeWorldSetup } from '../campaign/data-dir.js';
+import { FAULT_PRESETS } from '../campaign/faults.js';
+import { makePlan } from '../campaign/make-plan.js';
+import { renderRunSummary } from '../campaign/run-summary.js';
+import { runOnSimulator } from '../campaign/simulated-run.js';
+import { wholeNumber } from '../numbers.js';
 import { EXIT, printJson } from '../output.js';
 
-/** Fault rates for the demo: enough that a run shows retries and a failed host, as real campaigns do. */
-const FAULT_PRESETS: Record<string, FaultPlan> = {
-  none: {},
-  light: {
-    probabilities: {
-      migrationFails: 0.01,
-      migrationHangs: 0.002,
-      rebootDegraded: 0.02,
-      rebootNoReturn: 0.01,
-    },
-  },
-  heavy: {
-    probabilities: {
-      migrationFails: 0.05,
-      migrationHangs: 0.01,
-      rebootDegraded: 0.05,
-      rebootNoReturn: 0.03,
-      apiTimeout: 0.01,
-    },
-  },
-};
+/** The real Ubuntu advisories shipped with hvpatch (CC BY-SA, see data/advisories/SOURCES.md). */
+const BUNDLED_ADVISORIES = fileURLToPath(new URL('../../../data/advisories/osv', import.meta.url));
 
 interface DemoOptions {
   hosts: string;
   seed: string;
   guestsPerHost: string;
   faults: keyof typeof FAULT_PRESETS;
-  progress: 'auto' | 'bar' | 'lines' | 'none';
+  speed?: string;
+  dataDir?: string;
+  progress: 'lines' | 'none';
   json?: boolean;
 }
 
@@ -43,7 +36,7 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description(
-      'generate a fleet and patch it host by host on the simulator, with live progress, then print the impact',
+      'generate a fleet, plan its patch campaign from real advisories and run it through the engine on the simulator',
     )
     .option('--hosts <n>', 'hosts in the generated fleet', '40')
     .option('--seed <n>', 'seed for the fleet and the faults (same seed, same run)', '1')
@@ -51,20 +44,23 @@ export function registerDemoCommand(program: Command): void {
     .addOption(
       new Option('--faults <preset>', 'injected faults').choices(Object.keys(FAULT_PRESETS)).default('light'),
     )
+    .option('--speed <n>', 'virtual time runs N times faster than real time (default: as fast as it can)')
+    .option('--data-dir <dir>', 'keep the campaign here (default: a new temporary directory)')
     .addOption(
-      new Option('--progress <style>', 'progress display')
-        .choices(['auto', 'bar', 'lines', 'none'])
-        .default('auto'),
+      new Option('--progress <style>', 'progress on standard error')
+        .choices(['lines', 'none'])
+        .default('lines'),
     )
-    .option('--json', 'print the impact as JSON on standard output (progress still goes to standard error)')
+    .option('--json', 'print the outcome as JSON on standard output (progress still goes to standard error)')
     .addHelpText(
       'after',
       `
-The campaign is the simple one-host-at-a-time rolling kind: disable the host, live-migrate
-its guests to the enabled compatible host with the most room (never breaking anti-affinity),
-install the newest known packages, reboot, check health, enable. A guest that cannot be
-live-migrated holds its host back unless its owners consented to an in-place reboot. A host
-that fails after it was taken out stays disabled and is reported. Time is simulated.
+The demo is hvpatch end to end on a simulated fleet: it generates a realistic fleet, works
+out each host's needs from the real Ubuntu advisories shipped in data/advisories, plans the
+campaign (checked by the independent checker), and runs it through the durable engine with
+the embedded database, injecting faults. The campaign is kept in the data directory: look
+at it with 'hvpatch status' or 'hvpatch events', or resume an interrupted demo with
+'hvpatch run' (the command to do so is printed).
 
 Examples:
   hvpatch demo
@@ -75,59 +71,63 @@ Examples:
       const hosts = wholeNumber(program, '--hosts', options.hosts, 1, 5000);
       const seed = wholeNumber(program, '--seed', options.seed, 0, 2 ** 32 - 1);
       const guestsPerHost = wholeNumber(program, '--guests-per-host', options.guestsPerHost, 1, 100);
-      const wallStart = performance.now();
-      const fleet = generateFleet({ hosts, seed, guestsPerHost });
-      const env = createSimEnvironment(fleet, { seed, faults: FAULT_PRESETS[options.faults] });
-      const mode = options.progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : options.progress;
-      const display = createProgressDisplay(process.stderr, mode);
-      const started = env.clock.now();
-      process.stderr.write(
-        `Patching ${fleet.hosts.length} hosts carrying ${fleet.guests.length} guests (seed ${seed}, faults: ${options.faults}), one host at a time\n`,
-      );
-      let outcome;
-      try {
-        outcome = await runRollingCampaign({
-          fleet,
-          platform: env.platform,
-          agent: env.hostAgent,
-          clock: env.clock,
-          updatesFor: newestKnownUpdates,
-          onEvent: (event) => display.onEvent(event, env.clock.now() - started),
+      const speed = options.speed === undefined ? undefined : Number(options.speed);
+      if (speed !== undefined && !(speed > 0))
+        program.error(`error: --speed must be a positive number, not '${options.speed}'`, {
+          exitCode: EXIT.badInput,
         });
-      } finally {
-        display.stop();
+      const wallStart = performance.now();
+
+      const fleet = generateFleet({ hosts, seed, guestsPerHost });
+      const { advisories } = await loadAdvisories([BUNDLED_ADVISORIES]);
+      const startsAt = new Date();
+      const needs = computeNeeds(fleet, advisories, { now: startsAt.getTime() });
+      const { plan, violations } = makePlan({
+        fleet,
+        work: workFromNeeds(fleet, needs, advisories),
+        startsAt,
+        planner: PLANNER_NAME,
+      });
+      if (violations.length > 0) {
+        process.stderr.write(
+          `hvpatch: the plan breaks ${violations.length} constraints (${violations[0]!.message}); nothing was run\n`,
+        );
+        process.exitCode = EXIT.failed;
+        return;
       }
-      const impact = summariseImpact(outcome, env.sim.disruptions, fleet.hosts.length);
-      const wallMs = performance.now() - wallStart;
-      if (options.json) printJson({ ...impact, wallMs: Math.round(wallMs) });
-      else process.stdout.write(renderImpact(impact, wallMs));
-      process.exitCode = EXIT.ok;
-    });
-}
 
-function wholeNumber(program: Command, flag: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) {
-    program.error(`error: ${flag} must be a whole number from ${min} to ${max}, not '${text}'`, {
-      exitCode: EXIT.badInput,
+      const dir = dataDir(options.dataDir ?? mkdtempSync(join(tmpdir(), 'hvpatch-demo-')));
+      const worker = `${hostname()}:${process.pid}`;
+      const release = claimDataDir(dir, { pid: process.pid, worker, startedAt: startsAt.toISOString() });
+      const store = await openStore({ dataDir: dir.store });
+      try {
+        const setup = { fleet, seed, faults: FAULT_PRESETS[options.faults]!, startTime: startsAt.getTime() };
+        writeWorldSetup(dir, setup);
+        const campaign = await startCampaign(store, plan, { actor: 'demo', now: setup.startTime });
+        process.stderr.write(
+          `Patching ${fleet.hosts.length} simulated hosts carrying ${fleet.guests.length} guests (seed ${seed}, faults: ${options.faults}): ` +
+            `${plan.summary.migrations} live migrations planned, ${plan.deferred.length} hosts deferred\n` +
+            `Campaign ${campaign} kept in ${dir.root} (hvpatch status --data-dir ${dir.root})\n`,
+        );
+        const summary = await runOnSimulator({
+          store,
+          campaign,
+          dir,
+          setup,
+          ...(speed !== undefined && { speed }),
+          worker,
+          progress: options.progress,
+        });
+        const wallMs = Math.round(performance.now() - wallStart);
+        if (options.json) printJson({ ...summary, wallMs });
+        else
+          process.stdout.write(
+            `${renderRunSummary(summary)}  (${(wallMs / 1000).toFixed(1)} s of wall time)\n`,
+          );
+        process.exitCode = EXIT.ok;
+      } finally {
+        await store.close();
+        release();
+      }
     });
-  }
-  return value;
-}
-
-function renderImpact(impact: DemoImpact, wallMs: number): string {
-  const { hosts, migrations, guests } = impact;
-  const lines = [
-    '',
-    `Campaign finished after ${formatDuration(impact.elapsedMs)} of simulated time (${(wallMs / 1000).toFixed(1)} s of wall time)`,
-    `  hosts patched      ${hosts.patched} of ${hosts.total}` +
-      ` (${hosts.deferred} deferred, ${hosts.failed} failed and left disabled, ${hosts.skipped} with nothing to install)`,
-    `  live migrations    ${migrations.completed} completed, ${migrations.failed} failed and retried elsewhere`,
-    `  guest downtime     ${(guests.downtimeMs / 1000).toFixed(1)} s in total; longest migration pause ${guests.longestMigrationPauseMs.toFixed(0)} ms`,
-    `  guests disrupted   ${guests.rebootedWithHost} rebooted with a host, ${guests.stoppedInPlace} stopped in place with consent, ${guests.networkBlips} network blips`,
-  ];
-  for (const { host, reason } of impact.deferred) lines.push(`  deferred ${host}: ${reason}`);
-  for (const { host, reason } of impact.failed)
-    lines.push(`  FAILED   ${host}: ${reason} (left disabled for an operator)`);
-  return `${lines.join('\n')}\n`;
 }

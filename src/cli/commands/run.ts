@@ -1,14 +1,10 @@
-import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
 import { BadInput, Conflict } from '../../core/errors.js';
 import { workFromNeeds } from '../../core/plan/index.js';
 import { PLANNER_NAME } from '../../core/planner/index.js';
-import { createSimEnvironment, fileJournal, readJournal } from '../../drivers/sim/index.js';
-import { runWorker, startCampaign } from '../../engine/index.js';
+import { startCampaign } from '../../engine/index.js';
 import { openStore, type Store } from '../../store/index.js';
-import { storeAccess } from '../campaign/access.js';
-import { serveControl } from '../campaign/control.js';
 import {
   claimDataDir,
   dataDir,
@@ -18,8 +14,8 @@ import {
 } from '../campaign/data-dir.js';
 import { FAULT_PRESETS } from '../campaign/faults.js';
 import { makePlan, PLANNERS } from '../campaign/make-plan.js';
-import { followProgress } from '../campaign/run-progress.js';
-import { summariseRun, renderRunSummary } from '../campaign/run-summary.js';
+import { renderRunSummary } from '../campaign/run-summary.js';
+import { runOnSimulator } from '../campaign/simulated-run.js';
 import { addNeedsInputOptions, loadHostNeeds, type NeedsFlags } from '../needs/inputs.js';
 import { EXIT, printJson, printProblems } from '../output.js';
 import { wholeNumber } from '../numbers.js';
@@ -35,9 +31,6 @@ interface RunFlags extends NeedsFlags {
   progress: 'lines' | 'none';
   json?: boolean;
 }
-
-/** Long enough that a busy machine never loses a live worker's hosts; a dead worker's come back after it. */
-const LEASE_TTL_MS = 5 * 60_000;
 
 export function registerRunCommand(program: Command): void {
   addNeedsInputOptions(
@@ -103,47 +96,21 @@ Examples:
         const begun = await beginOrResume(store, dir, flags, loaded, seed, actor);
         if (!begun) return;
         const { campaign, setup, resumed } = begun;
-        const env = createSimEnvironment(setup.fleet, {
-          seed: setup.seed,
-          faults: setup.faults,
-          startTime: setup.startTime,
-          ...(speed !== undefined && { speed }),
-          replay: existsSync(dir.journal) ? readJournal(dir.journal) : [],
-          journal: fileJournal(dir.journal),
-        });
         process.stderr.write(
           `${resumed ? 'Resuming' : 'Running'} campaign ${campaign} on ${setup.fleet.hosts.length} simulated hosts (data in ${dir.root})\n`,
         );
-        // Changes made through the run carry its clock, so the audit trail keeps one time line.
-        const stopControl = await serveControl(
-          dir.socket,
-          storeAccess(store, campaign, async () => undefined, env.clock.now),
-        );
-        const stopProgress =
-          flags.progress === 'lines'
-            ? followProgress(store, campaign, env.clock.now, process.stderr)
-            : () => undefined;
-        const stop = stopOnInterrupt();
-        try {
-          const outcome = await runWorker({
-            store,
-            platform: env.platform,
-            agent: env.hostAgent,
-            clock: env.clock,
-            campaign,
-            worker,
-            leaseTtlMs: LEASE_TTL_MS,
-            signal: stop.signal,
-          });
-          const summary = await summariseRun(store, campaign, outcome, env.sim);
-          if (flags.json) printJson(summary);
-          else process.stdout.write(renderRunSummary(summary));
-          process.exitCode = summary.state === 'completed' ? EXIT.ok : EXIT.failed;
-        } finally {
-          stop.dispose();
-          stopProgress();
-          await stopControl();
-        }
+        const summary = await runOnSimulator({
+          store,
+          campaign,
+          dir,
+          setup,
+          ...(speed !== undefined && { speed }),
+          worker,
+          progress: flags.progress,
+        });
+        if (flags.json) printJson(summary);
+        else process.stdout.write(renderRunSummary(summary));
+        process.exitCode = summary.state === 'completed' ? EXIT.ok : EXIT.failed;
       } finally {
         await store?.close();
         release();
@@ -206,28 +173,6 @@ async function beginOrResume(
   writeWorldSetup(dir, setup);
   const campaign = await startCampaign(store, plan, { actor, now: setup.startTime });
   return { campaign, setup, resumed: false };
-}
-
-/** Ctrl-C (or SIGTERM) once: no new hosts, finish those in flight. Twice: stop now; the engine picks up on the next run. */
-function stopOnInterrupt(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) {
-      process.stderr.write('stopping now; run the same command again to resume\n');
-      process.exit(130);
-    }
-    process.stderr.write('finishing the hosts in flight, then stopping (Ctrl-C again to stop at once)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
 }
 
 function positiveNumber(program: Command, flag: string, text: string): number {
