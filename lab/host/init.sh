@@ -20,10 +20,11 @@ if [[ ! -e /etc/hvlab/provisioned ]]; then
 fi
 
 cat /proc/sys/kernel/random/uuid >/run/hvlab/boot_id
+source "$share/host.env" # LAB_KERNEL_PACKAGE
 {
-  echo "release=$(cat /usr/lib/hvpatch-lab-kernel/release)"
-  echo "version=$(dpkg-query -W -f '${Version}' hvpatch-lab-kernel)"
-  echo "source=$(dpkg-query -W -f '${source:Package}' hvpatch-lab-kernel)"
+  echo "release=$(cat "/usr/lib/$LAB_KERNEL_PACKAGE/release")"
+  echo "version=$(dpkg-query -W -f '${Version}' "$LAB_KERNEL_PACKAGE")"
+  echo "source=$(dpkg-query -W -f '${source:Package}' "$LAB_KERNEL_PACKAGE")"
 } >/run/hvlab/running-kernel
 
 /usr/local/sbin/hvlab-service start sshd

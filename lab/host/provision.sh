@@ -10,6 +10,12 @@ source "$share/host.env" # CONTROLLER, REPO_PORT, HOSTS_FILE_LINES, LAB_KERNEL_P
 printf '127.0.0.1 localhost\n%s\n' "$HOSTS_FILE_LINES" >/etc/hosts
 echo "$host" >/etc/hostname
 
+# root's shell as Debian installs it, not the machine's: every SSH command runs through it, and
+# a start-up script that writes (pyenv's rehash takes a lock file in /root) leaves a stale lock
+# in this host's layer when a reboot cuts it short, hanging every later command.
+cp /etc/skel/.bashrc /etc/skel/.profile /root/
+rm -f /root/.bash_profile /root/.bash_login
+
 # sshd: the host's own key, the controller's key only, nothing else.
 install -m 600 "$share/ssh_host_ed25519_key" /etc/ssh/hvlab_host_ed25519_key
 install -m 644 "$share/ssh_host_ed25519_key.pub" /etc/ssh/hvlab_host_ed25519_key.pub

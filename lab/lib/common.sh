@@ -14,8 +14,11 @@ QEMU_DATA_NEW="1:7.2+dfsg-7+deb12u18"
 QEMU_ARCH_PACKAGES=(qemu-system-x86 qemu-system-common qemu-utils)
 
 # The lab kernel is a tiny package, not a kernel: every lab host runs this machine's one real
-# kernel. Its version only becomes the host's "running kernel" at the next lab boot.
-LAB_KERNEL_PACKAGE="hvpatch-lab-kernel"
+# kernel. Its version only becomes the host's "running kernel" at the next lab boot. It is
+# named like a Debian kernel image (linux-image-<abi>-<flavour>, release 6.1.0-N-hvlab) so
+# that hvpatch plans its fix as it would a real kernel's: install the image the advisory
+# names for the running flavour, then reboot.
+LAB_KERNEL_PACKAGE="linux-image-6.1.0-hvlab"
 LAB_KERNEL_SOURCE="linux-hvpatch-lab"
 LAB_KERNEL_OLD="6.1.0-1"
 LAB_KERNEL_NEW="6.1.0-2"

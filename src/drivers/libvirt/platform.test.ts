@@ -15,6 +15,8 @@ interface FakeDomain {
   host: string;
   state: number;
   memoryKiB: number;
+  /** A migration someone else started: libvirt's paused, transient incoming copy on this host. */
+  incomingOn?: string;
 }
 
 /** A tiny libvirt world: domains by name, and `virsh migrate` clients the test ends by hand. */
@@ -33,19 +35,25 @@ function world(domains: Record<string, FakeDomain>) {
     const domain = args[args.indexOf('--domain') + 1] ?? '';
     switch (command) {
       case 'domstats': {
-        const names = Object.keys(domains).filter((n) => domains[n]!.host === host);
+        const here = (n: string) => domains[n]!.host === host || domains[n]!.incomingOn === host;
+        const names = Object.keys(domains).filter(here);
         const wanted = args.includes('--domain') ? names.filter((n) => n === domain) : names;
         return ok(
           wanted
             .map((n) => {
               const d = domains[n]!;
-              return `Domain: '${n}'\n  state.state=${d.state}\n  state.reason=1\n  balloon.current=${d.memoryKiB}\n  vcpu.current=1\n`;
+              const [state, reason] = d.host === host ? [d.state, 1] : [3, 2];
+              return `Domain: '${n}'\n  state.state=${state}\n  state.reason=${reason}\n  balloon.current=${d.memoryKiB}\n  vcpu.current=1\n`;
             })
             .join('\n'),
         );
       }
       case 'list':
-        return ok('');
+        return ok(
+          Object.keys(domains)
+            .filter((n) => domains[n]!.incomingOn === host)
+            .join('\n'),
+        );
       case 'domjobinfo':
         if (args.includes('--completed'))
           return ok('Job type: Completed\nTime elapsed: 500 ms\nTotal downtime: 42 ms\n');
@@ -162,6 +170,24 @@ describe('libvirt Platform', () => {
     expect(await platform.locateGuest('vm1')).toMatchObject({ state: 'migrating', migration: done });
     fake.migrations[1]!.end({ code: 0 });
     expect(await platform.waitForMigration(done)).toMatchObject({ phase: 'completed', downtimeMs: 42 });
+  });
+
+  it('sees a migration it did not start (another client, or itself before a restart) and follows its job', async () => {
+    const fake = world({ vm1: { host: 'a', state: 1, memoryKiB: 262144, incomingOn: 'b' } });
+    fake.startJob();
+    const restarted = platformOn(fake);
+    const where = await restarted.locateGuest('vm1');
+    expect(where).toMatchObject({ guest: 'vm1', host: 'a', state: 'migrating' });
+    expect(await restarted.migrationStatus(where.migration!)).toMatchObject({
+      guest: 'vm1',
+      source: 'a',
+      target: 'b',
+      phase: 'precopy',
+      finished: false,
+    });
+    // Found once, it keeps its id, and the guest cannot be sent anywhere else meanwhile.
+    expect((await restarted.locateGuest('vm1')).migration).toBe(where.migration);
+    await expect(restarted.liveMigrate('vm1', 'b')).rejects.toBeInstanceOf(Conflict);
   });
 
   it('answers for a migration it did not watch from the id alone, by where the guest is now', async () => {

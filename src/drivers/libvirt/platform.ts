@@ -8,6 +8,7 @@ import {
   type Domain,
   type LibvirtHost,
 } from './inventory.js';
+import { encodeMigrationId } from './migration-id.js';
 import { createMigrations, type Migration } from './migrations.js';
 import { DomainState, parseDomstats, parseNodeinfo, parseQueryVersion, runState } from './parse.js';
 import { spawnProcess, type SpawnProcess } from './process.js';
@@ -102,10 +103,22 @@ export function createLibvirtPlatform(options: LibvirtPlatformOptions): Platform
   const movingGuest = (guest: string): Migration | undefined =>
     migrations.inFlight().find((m) => m.key.guest === guest);
 
-  const location = (domain: Domain): GuestLocation => {
-    const moving = movingGuest(domain.name);
-    if (moving) return { guest: domain.name, host: domain.host, state: 'migrating', migration: moving.id };
-    return { guest: domain.name, host: domain.host, state: runState(domain.state) };
+  /**
+   * Where a guest is and whether it moves. A migration this driver did not start (another
+   * client's, or its own before a restart) shows as the guest's incoming copy on another host:
+   * it is named by an id from which `find` follows libvirt's job, with the moment it was
+   * first seen standing in for when it was asked for.
+   */
+  const location = (domain: Domain, all: readonly Domain[]): GuestLocation => {
+    const guest = domain.name;
+    const moving = movingGuest(guest);
+    if (moving) return { guest, host: domain.host, state: 'migrating', migration: moving.id };
+    const incoming = all.find((d) => d.name === guest && d.host !== domain.host && isIncomingCopy(d));
+    if (incoming && isActive(domain)) {
+      const key = { guest, source: domain.host, target: incoming.host, requestedAt: clock.now() };
+      return { guest, host: domain.host, state: 'migrating', migration: encodeMigrationId(key) };
+    }
+    return { guest, host: domain.host, state: runState(domain.state) };
   };
 
   const qemuVersion = async (domain: Domain): Promise<string | undefined> => {
@@ -158,10 +171,10 @@ export function createLibvirtPlatform(options: LibvirtPlatformOptions): Platform
     };
   };
 
-  const locate = async (guest: string): Promise<Domain> => {
-    const { placed, down } = await survey();
+  const locate = async (guest: string): Promise<{ domain: Domain; all: Domain[] }> => {
+    const { placed, down, all } = await survey();
     const domain = placed.get(guest);
-    if (domain) return domain;
+    if (domain) return { domain, all };
     if (down.size > 0) {
       throw new Unavailable(
         `guest '${guest}' is on no host that answers; not reachable: ${[...down.keys()].join(', ')}`,
@@ -198,13 +211,13 @@ export function createLibvirtPlatform(options: LibvirtPlatformOptions): Platform
 
     async listGuests(hostId) {
       if (hostId !== undefined) host(hostId);
-      const { placed, down } = await survey();
+      const { placed, down, all } = await survey();
       if (hostId !== undefined && down.has(hostId)) throw down.get(hostId)!;
       const domains = [...placed.values()].filter((d) => hostId === undefined || d.host === hostId);
       return Promise.all(
         domains.map(async (d): Promise<PlatformGuest> => {
           const version = await qemuVersion(d);
-          return { ...location(d), ...(version !== undefined && { qemuVersion: version }) };
+          return { ...location(d, all), ...(version !== undefined && { qemuVersion: version }) };
         }),
       );
     },
@@ -262,7 +275,7 @@ export function createLibvirtPlatform(options: LibvirtPlatformOptions): Platform
     abortMigration: (id) => migrations.abort(id),
 
     async stopGuest(guest) {
-      const domain = await locate(guest);
+      const { domain } = await locate(guest);
       if (movingGuest(guest)) throw new Conflict(`guest '${guest}' is being migrated`);
       if (!isActive(domain)) return;
       const uri = host(domain.host).uri;
@@ -279,7 +292,7 @@ export function createLibvirtPlatform(options: LibvirtPlatformOptions): Platform
     },
 
     async startGuest(guest) {
-      const domain = await locate(guest);
+      const { domain } = await locate(guest);
       if (movingGuest(guest)) throw new Conflict(`guest '${guest}' is being migrated`);
       if (isActive(domain)) return;
       await virsh.run(host(domain.host).uri, ['start', '--domain', guest]);
@@ -289,7 +302,8 @@ export function createLibvirtPlatform(options: LibvirtPlatformOptions): Platform
     },
 
     async locateGuest(guest) {
-      return location(await locate(guest));
+      const { domain, all } = await locate(guest);
+      return location(domain, all);
     },
   };
 }

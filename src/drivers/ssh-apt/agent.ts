@@ -8,6 +8,7 @@ import {
   aptRestoreCommand,
   aptUpdateCommand,
   aptUpgradeCommand,
+  aptVersionsCommand,
   installedPackagesCommand,
   kernelPackageCommand,
   packagesOwningCommand,
@@ -19,11 +20,12 @@ import {
   unameCommand,
   writeFileCommand,
 } from './commands.js';
-import { checkPackageRefs, isPackageName } from './debian.js';
+import { checkPackageRefs, isPackageName, withRebuilds } from './debian.js';
 import { FINGERPRINT } from './host-key.js';
 import {
   guestNameOf,
   parseInstalled,
+  parseMadison,
   parseOwners,
   parseProcScan,
   parseRelease,
@@ -262,7 +264,9 @@ export function createSshAptHostAgent(options: SshAptOptions): HostAgent & { clo
       if (packages.length === 0) return;
       const before = await installed(h);
       if (refresh) await apt(h, aptUpdateCommand());
-      const result = await exec(h, aptUpgradeCommand(packages), installTimeoutMs);
+      const offered = parseMadison(await output(h, aptVersionsCommand(packages.map((p) => p.name))));
+      const wanted = withRebuilds(packages, offered);
+      const result = await exec(h, aptUpgradeCommand(wanted), installTimeoutMs);
       const after = await installed(h);
       // Recorded even when apt failed half-way: whatever it did change must be undoable.
       const record: Transaction = {
@@ -278,9 +282,9 @@ export function createSshAptHostAgent(options: SshAptOptions): HostAgent & { clo
         JSON.stringify(record) + '\n',
       );
       if (saved.code !== 0) throw commandFailed(h, ['write', TRANSACTION_FILE], saved);
-      if (result.code !== 0) throw aptFailed(h, aptUpgradeCommand(packages), result);
+      if (result.code !== 0) throw aptFailed(h, aptUpgradeCommand(wanted), result);
       const now = new Map(after.map((p) => [p.name, p.version]));
-      const wrong = packages.filter((p) => now.get(p.name) !== p.version);
+      const wrong = wanted.filter((p) => now.get(p.name) !== p.version);
       if (wrong.length > 0) {
         throw new Conflict(
           `on '${h.id}', apt left ` +

@@ -45,6 +45,11 @@ export function aptUpgradeCommand(packages: readonly PackageRef[]): string[] {
   ];
 }
 
+/** Every version of these packages the host's apt sources offer (`apt-cache madison`). */
+export function aptVersionsCommand(names: readonly string[]): string[] {
+  return ['apt-cache', 'madison', ...names];
+}
+
 export interface Restore {
   name: string;
   /** The version to go back to; absent when the transaction installed the package. */

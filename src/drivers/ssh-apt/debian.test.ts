@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BadInput } from '../../core/errors.js';
-import { checkPackageRefs, isPackageName, versionProblem } from './debian.js';
+import { checkPackageRefs, isPackageName, versionProblem, withRebuilds } from './debian.js';
 
 describe('Debian names and versions at the boundary', () => {
   it('accepts real names and versions', () => {
@@ -44,5 +44,39 @@ describe('Debian names and versions at the boundary', () => {
     expect(versionProblem('1:')).toBeDefined();
     expect(versionProblem('abc')).toBeDefined();
     expect(versionProblem('2.36-9+deb12u14')).toBeUndefined();
+  });
+});
+
+describe('withRebuilds: a fixed source version to the binary version apt offers', () => {
+  const offered = new Map([
+    ['qemu-system-x86', ['1:7.2+dfsg-7+deb12u18+b3', '1:7.2+dfsg-7+deb12u18+b1', '1:7.2+dfsg-7+deb12u15']],
+    ['qemu-system-data', ['1:7.2+dfsg-7+deb12u18', '1:7.2+dfsg-7+deb12u15']],
+    ['openssl', ['3.0.15-1~deb12u1+b10', '3.0.15-1~deb12u1+b9']],
+  ]);
+
+  it('takes the exact version when offered, else its newest binNMU', () => {
+    expect(
+      withRebuilds(
+        [
+          { name: 'qemu-system-x86', version: '1:7.2+dfsg-7+deb12u18' },
+          { name: 'qemu-system-data', version: '1:7.2+dfsg-7+deb12u18' },
+          { name: 'openssl', version: '3.0.15-1~deb12u1' },
+        ],
+        offered,
+      ),
+    ).toEqual([
+      { name: 'qemu-system-x86', version: '1:7.2+dfsg-7+deb12u18+b3' },
+      { name: 'qemu-system-data', version: '1:7.2+dfsg-7+deb12u18' },
+      { name: 'openssl', version: '3.0.15-1~deb12u1+b10' },
+    ]);
+  });
+
+  it('leaves a version with no build offered, or only other versions, as planned', () => {
+    const planned = [
+      { name: 'qemu-system-x86', version: '1:7.2+dfsg-7+deb12u1' },
+      { name: 'qemu-utils', version: '1:7.2+dfsg-7+deb12u18' },
+    ];
+    // deb12u1 must not match deb12u15 or deb12u18+b3: only `+b<digits>` right after it is a rebuild.
+    expect(withRebuilds(planned, offered)).toEqual(planned);
   });
 });

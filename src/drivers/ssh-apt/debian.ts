@@ -1,6 +1,6 @@
 import { BadInput, type InputProblem } from '../../core/errors.js';
 import type { PackageRef } from '../../core/ports.js';
-import { checkDebianVersion } from '../../core/versions/index.js';
+import { checkDebianVersion, compareDebianVersions } from '../../core/versions/index.js';
 
 /** Debian Policy 5.6.1: lower-case letters, digits, `+ - .`; at least two long; starts alphanumeric. */
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
@@ -39,4 +39,25 @@ export function checkPackageRefs(packages: readonly PackageRef[], where = 'packa
     seen.add(p.name);
   });
   if (problems.length > 0) throw new BadInput(problems);
+}
+
+/**
+ * The version to ask apt for: the one planned when the repository has it, else its newest
+ * binNMU (`<planned>+bN`: the same source rebuilt, as Debian ships some architecture-dependent
+ * binaries of a fixed source). Advisories name source versions, which a rebuilt binary does
+ * not carry exactly. Anything else is left as planned, for apt to refuse by name.
+ */
+export function withRebuilds(
+  packages: readonly PackageRef[],
+  available: ReadonlyMap<string, readonly string[]>,
+): PackageRef[] {
+  return packages.map((p) => {
+    const offered = available.get(p.name) ?? [];
+    if (offered.includes(p.version)) return p;
+    const rebuilds = offered.filter(
+      (v) => v.startsWith(`${p.version}+b`) && /^\d+$/.test(v.slice(p.version.length + 2)),
+    );
+    const newest = rebuilds.sort(compareDebianVersions).at(-1);
+    return newest === undefined ? p : { ...p, version: newest };
+  });
 }

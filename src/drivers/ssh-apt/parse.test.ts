@@ -4,6 +4,7 @@ import {
   guestNameOf,
   mappedPath,
   parseInstalled,
+  parseMadison,
   parseOwners,
   parseProcScan,
   parseRelease,
@@ -116,5 +117,24 @@ describe('the running kernel', () => {
   it('takes uname -r only when it can be part of a package name', () => {
     expect(parseRelease('6.1.0-56-amd64\n')).toBe('6.1.0-56-amd64');
     expect(() => parseRelease('6.1; reboot')).toThrow(Unavailable);
+  });
+});
+
+describe('parseMadison (apt-cache madison)', () => {
+  it('lists the versions each package is offered in, once each', () => {
+    const text = [
+      ' qemu-system-x86 | 1:7.2+dfsg-7+deb12u18+b3 | http://10.77.0.1:8080 ./ Packages',
+      ' qemu-system-x86 | 1:7.2+dfsg-7+deb12u15 | http://10.77.0.1:8080 ./ Packages',
+      ' qemu-system-x86 | 1:7.2+dfsg-7+deb12u15 | http://deb.debian.org/debian-security bookworm-security/main amd64 Packages',
+      'qemu-utils | 1:7.2+dfsg-7+deb12u15 | http://10.77.0.1:8080 ./ Packages',
+      'N: garbage | $(rm -rf /) | x',
+      '',
+    ].join('\n');
+    expect(parseMadison(text)).toEqual(
+      new Map([
+        ['qemu-system-x86', ['1:7.2+dfsg-7+deb12u18+b3', '1:7.2+dfsg-7+deb12u15']],
+        ['qemu-utils', ['1:7.2+dfsg-7+deb12u15']],
+      ]),
+    );
   });
 });

@@ -123,3 +123,16 @@ export function parseRelease(text: string): string {
   }
   return release;
 }
+
+/** `apt-cache madison`: `name | version | source line`, one per version offered; the versions of each package. */
+export function parseMadison(text: string): Map<string, string[]> {
+  const versions = new Map<string, string[]>();
+  for (const line of text.split('\n')) {
+    const [name, version] = line.split('|').map((field) => field.trim());
+    if (!name || !version || !isPackageName(name) || versionProblem(version)) continue;
+    const known = versions.get(name) ?? [];
+    if (!known.includes(version)) known.push(version);
+    versions.set(name, known);
+  }
+  return versions;
+}

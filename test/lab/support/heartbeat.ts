@@ -8,7 +8,10 @@ import { open } from 'node:fs/promises';
 export interface Beat {
   n: number;
   boot: string;
+  /** performance.now() when the line was read: monotonic, for gaps. */
   seenAt: number;
+  /** The same moment in epoch ms, to line beats up with the platform's migration times. */
+  at: number;
 }
 
 export interface HeartbeatReport {
@@ -38,7 +41,13 @@ export function watchHeartbeats(file: string, pollMs = 10) {
           partial = lines.pop() ?? '';
           for (const line of lines) {
             const match = /^HB (\d+) boot=(\S+) up=/.exec(line.trim());
-            if (match) beats.push({ n: Number(match[1]), boot: match[2]!, seenAt });
+            if (match)
+              beats.push({
+                n: Number(match[1]),
+                boot: match[2]!,
+                seenAt,
+                at: performance.timeOrigin + seenAt,
+              });
           }
         } else {
           await new Promise((resolve) => setTimeout(resolve, pollMs));

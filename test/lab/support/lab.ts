@@ -9,6 +9,13 @@ import { z } from 'zod';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const LAB_STATE_FILE = join(ROOT, 'lab', '.state', 'lab.json');
+/**
+ * Written before a campaign patches the lab's hosts for good: such a lab has nothing left to
+ * patch, so `lab/e2e` builds a fresh one (lab/up and lab/down remove it).
+ */
+export const CAMPAIGN_MARKER = join(ROOT, 'lab', '.state', 'campaign-ran');
+/** Where the end-to-end campaign leaves its measurements for `lab/e2e` to print. */
+export const E2E_REPORT_FILE = join(ROOT, 'lab', '.state', 'e2e-report.json');
 
 const Argv = z.array(z.string()).min(1);
 const LabState = z.object({
