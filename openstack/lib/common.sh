@@ -35,6 +35,14 @@ spawn() {
   echo $! >"$PID_DIR/$name.pid"
 }
 
+# One nova service from Debian's library package (its console scripts ship in packages we
+# do not install): `spawn_nova NAME MODULE [--config-file F…]`, with nova.conf first.
+spawn_nova() {
+  local name="$1" module="$2"; shift 2
+  spawn "$name" $PY -c "import sys; from nova.cmd.$module import main; sys.argv[0] = 'nova-$module'; sys.exit(main())" \
+    --config-file "$STATE_DIR/etc/nova/nova.conf" "$@"
+}
+
 recorded_alive() {
   local file="$1" pid
   [[ -f $file ]] || return 1

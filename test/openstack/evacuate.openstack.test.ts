@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../src/core/ports.js';
 import { requireCloud, type TestServer } from './support/cloud.js';
 import { cloudPlatform } from './support/driver.js';
-import { bringHome } from '../../src/drivers/conformance/restore.js';
+import { restoreLab } from './support/restore.js';
 
 const drained = 'fake-compute-1';
 const reason = 'hvpatch: evacuate for patching (test)';
@@ -34,13 +34,13 @@ describe('evacuating a nova compute host', () => {
     const cloud = requireCloud();
     const platform = cloudPlatform(cloud);
     await platform.enableHost(drained);
-    for (const s of cloud.servers) await bringHome(platform, s.id, s.home, []);
+    await restoreLab(platform, cloud.servers, cloud.computes);
   });
 
   it('disables the service, moves every server to a named host, respects anti-affinity and re-enables it', async () => {
     const cloud = requireCloud();
     const platform = cloudPlatform(cloud);
-    for (const s of cloud.servers) await bringHome(platform, s.id, s.home, cloud.computes);
+    await restoreLab(platform, cloud.servers, cloud.computes);
     const onDrained = (await platform.listGuests(drained)).map((g) => g.guest);
     expect(onDrained.length).toBeGreaterThanOrEqual(3);
 

@@ -5,6 +5,8 @@
 import type { z } from 'zod';
 import { Unavailable } from '../../core/errors.js';
 import {
+  AggregateList,
+  AvailabilityZoneList,
   HypervisorList,
   InstanceAction,
   InstanceActions,
@@ -12,8 +14,10 @@ import {
   MigrationList,
   MigrationProgress,
   ServerList,
+  ServerGroupList,
   ServerReply,
   ServiceList,
+  Traits,
   Usages,
   type ComputeService,
   type Migration,
@@ -28,8 +32,8 @@ import type { ServiceType, Session } from './session.js';
  * migrations (≥ 2.65). Nova 26 (Zed) goes up to 2.93.
  */
 export const COMPUTE_MICROVERSION = '2.90';
-/** Placement's inventories and usages are the same since 1.0; nothing newer is needed. */
-export const PLACEMENT_MICROVERSION = '1.0';
+/** 1.6: a provider's traits (the CPU features that decide where a server may live-migrate). */
+export const PLACEMENT_MICROVERSION = '1.6';
 
 export const VERSION_HEADERS: Record<ServiceType, Record<string, string>> = {
   compute: { 'OpenStack-API-Version': `compute ${COMPUTE_MICROVERSION}` },
@@ -88,6 +92,28 @@ export function createNovaClient(session: Session) {
       (await get('placement', `/resource_providers/${q(provider)}/inventories`, Inventories)).inventories,
     usages: async (provider: string) =>
       (await get('placement', `/resource_providers/${q(provider)}/usages`, Usages)).usages,
+
+    traits: async (provider: string) =>
+      (await get('placement', `/resource_providers/${q(provider)}/traits`, Traits)).traits,
+
+    /** Every project's groups (admin). */
+    serverGroups: async () =>
+      (await get('compute', '/os-server-groups?all_projects=True', ServerGroupList)).server_groups,
+
+    aggregates: async () => (await get('compute', '/os-aggregates', AggregateList)).aggregates,
+
+    availabilityZones: async () =>
+      (await get('compute', '/os-availability-zone/detail', AvailabilityZoneList)).availabilityZoneInfo,
+
+    /** Every server's live migrations changed since an ISO instant (≥ 2.59). */
+    liveMigrationsSince: async (since: string): Promise<Migration[]> =>
+      (
+        await get(
+          'compute',
+          `/os-migrations?migration_type=live-migration&changes-since=${q(since)}`,
+          MigrationList,
+        )
+      ).migrations,
 
     server: async (id: string): Promise<Server> =>
       (await get('compute', `/servers/${q(id)}`, ServerReply)).server,

@@ -17,7 +17,10 @@ import {
 } from './migration.js';
 import { createNovaClient, VERSION_HEADERS, type NovaClient } from './nova.js';
 import type { ComputeService, Migration, Server } from './schemas.js';
-import { createSession, type KeystoneAuth } from './session.js';
+import { createSession, isApplicationCredential, type KeystoneAuth } from './session.js';
+import { fleetFromNova, type FleetOptions } from './inventory.js';
+import { readNovaInventory } from './inventory-read.js';
+import type { Fleet } from '../../core/model/index.js';
 
 export type NovaLog = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -42,6 +45,12 @@ export interface NovaPlatformOptions {
 export interface NovaPlatform extends Platform {
   /** Ask Nova to finish a migration now (pausing the guest if it must). */
   forceCompleteMigration(id: string): Promise<void>;
+  /** The whole cloud as hvpatch's fleet model (zones, aggregates, server groups included). */
+  fleet(options: FleetOptions): Promise<Fleet>;
+  /** A compute service's last heartbeat (ms since the epoch) and whether Nova counts it up. */
+  heartbeat(host: string): Promise<{ up: boolean; enabled: boolean; reportedAt: number | undefined }>;
+  /** Live migrations of any server whose record changed since then (ms since the epoch). */
+  liveMigrationsSince(since: number): Promise<MigrationStatus[]>;
 }
 
 /**
@@ -216,6 +225,24 @@ export function createNovaPlatform(options: NovaPlatformOptions): NovaPlatform {
   };
 
   return {
+    async fleet(fleetOptions) {
+      return fleetFromNova(await readNovaInventory(nova), fleetOptions);
+    },
+
+    async heartbeat(host) {
+      const svc = await service(host);
+      return {
+        up: svc.state === 'up' && !svc.forced_down,
+        enabled: svc.status === 'enabled',
+        reportedAt: svc.updated_at ? novaTime(svc.updated_at) : undefined,
+      };
+    },
+
+    async liveMigrationsSince(since) {
+      const records = await nova.liveMigrationsSince(new Date(since).toISOString());
+      return records.map((m) => migrationStatus(m, undefined, undefined));
+    },
+
     async listHosts() {
       const [services, hypervisors] = await Promise.all([nova.computeServices(), nova.hypervisors()]);
       return Promise.all(
@@ -368,8 +395,12 @@ function checkAuth(auth: KeystoneAuth): void {
   if (!/^https?:\/\/[^\s/]+/.test(auth.url ?? '')) {
     problems.push({ path: 'auth.url', message: `is not an http(s) URL: '${auth.url}'` });
   }
-  for (const field of ['username', 'password', 'project', 'domain'] as const) {
-    if (typeof auth[field] !== 'string' || auth[field] === '') {
+  const fields = isApplicationCredential(auth)
+    ? (['applicationCredentialId', 'applicationCredentialSecret'] as const)
+    : (['username', 'password', 'project', 'domain'] as const);
+  const values = auth as unknown as Record<string, unknown>;
+  for (const field of fields) {
+    if (typeof values[field] !== 'string' || values[field] === '') {
       problems.push({ path: `auth.${field}`, message: 'is required' });
     }
   }

@@ -13,7 +13,12 @@ const Endpoint = z.object({
 });
 const CatalogEntry = z.object({ type: z.string(), endpoints: z.array(Endpoint) });
 export type CatalogEntry = z.infer<typeof CatalogEntry>;
-export const TokenResponse = z.object({ token: z.object({ catalog: z.array(CatalogEntry).optional() }) });
+export const TokenResponse = z.object({
+  token: z.object({
+    catalog: z.array(CatalogEntry).optional(),
+    user: z.object({ id: z.string(), name: z.string().optional() }).optional(),
+  }),
+});
 
 const Links = z.array(z.object({ rel: z.string(), href: z.string() })).optional();
 
@@ -26,6 +31,10 @@ export const ComputeService = z.object({
   state: z.enum(['up', 'down']),
   disabled_reason: z.string().nullish(),
   forced_down: z.boolean().optional(),
+  /** The availability zone the service's host is in. */
+  zone: z.string().nullish(),
+  /** The last heartbeat (UTC without a zone), how a restarted compute shows it reported again. */
+  updated_at: z.string().nullish(),
 });
 export type ComputeService = z.infer<typeof ComputeService>;
 export const ServiceList = z.object({ services: z.array(ComputeService) });
@@ -36,6 +45,10 @@ export const Hypervisor = z.object({
   id: z.string(),
   hypervisor_hostname: z.string(),
   service: z.object({ host: z.string() }),
+  /** `QEMU`, `fake`…; the CPU model left the API at 2.88, the type did not. */
+  hypervisor_type: z.string().nullish(),
+  /** The hypervisor's version as one integer: major × 1 000 000 + minor × 1 000 + micro. */
+  hypervisor_version: z.number().nullish(),
 });
 export const HypervisorList = z.object({ hypervisors: z.array(Hypervisor), hypervisors_links: Links });
 
@@ -45,6 +58,15 @@ export const Server = z.object({
   status: z.string(),
   'OS-EXT-SRV-ATTR:host': z.string().nullish(),
   'OS-EXT-STS:task_state': z.string().nullish(),
+  /** Embedded in the server since 2.47; `extra_specs` only for those allowed to see them. */
+  flavor: z
+    .object({
+      vcpus: z.number(),
+      ram: z.number(),
+      original_name: z.string().optional(),
+      extra_specs: z.record(z.string(), z.string()).optional(),
+    })
+    .optional(),
 });
 export type Server = z.infer<typeof Server>;
 export const ServerReply = z.object({ server: Server });
@@ -102,3 +124,35 @@ export const InstanceAction = z.object({
 const Inventory = z.object({ total: z.number(), reserved: z.number(), allocation_ratio: z.number() });
 export const Inventories = z.object({ inventories: z.record(z.string(), Inventory) });
 export const Usages = z.object({ usages: z.record(z.string(), z.number()) });
+
+export const ServerGroup = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** One policy per group since 2.64. */
+  policy: z.string(),
+  members: z.array(z.string()),
+});
+export type ServerGroup = z.infer<typeof ServerGroup>;
+export const ServerGroupList = z.object({ server_groups: z.array(ServerGroup) });
+
+export const Aggregate = z.object({
+  id: z.number(),
+  name: z.string(),
+  availability_zone: z.string().nullish(),
+  hosts: z.array(z.string()).nullish(),
+  metadata: z.record(z.string(), z.string().nullable()).nullish(),
+});
+export type Aggregate = z.infer<typeof Aggregate>;
+export const AggregateList = z.object({ aggregates: z.array(Aggregate) });
+
+/** `GET /os-availability-zone/detail`: each zone with its hosts and their services. */
+export const AvailabilityZoneList = z.object({
+  availabilityZoneInfo: z.array(
+    z.object({
+      zoneName: z.string(),
+      hosts: z.record(z.string(), z.record(z.string(), z.unknown())).nullish(),
+    }),
+  ),
+});
+
+export const Traits = z.object({ traits: z.array(z.string()) });

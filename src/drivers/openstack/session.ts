@@ -1,5 +1,6 @@
 /**
- * A Keystone v3 session: password auth scoped to a project, the service catalog, and
+ * A Keystone v3 session: password auth scoped to a project or an application credential
+ * (scoped to its own project by Keystone), the service catalog, and
  * every request sent with a token and a timeout. A 401 means the token expired or was
  * revoked: authenticate once more and resend, as keystoneauth does.
  */
@@ -7,7 +8,7 @@ import { PermissionDenied, Unavailable } from '../../core/errors.js';
 import { errorForStatus, errorForTransport } from './errors.js';
 import { TokenResponse, type CatalogEntry } from './schemas.js';
 
-export interface KeystoneAuth {
+export interface PasswordAuth {
   /** Keystone's v3 endpoint, e.g. `http://keystone:5000/v3`. */
   url: string;
   username: string;
@@ -15,6 +16,51 @@ export interface KeystoneAuth {
   project: string;
   /** Domain name of both the user and the project (usually `Default`). */
   domain: string;
+}
+
+/** What `openstack application credential create` prints: an id and a secret shown once. */
+export interface ApplicationCredentialAuth {
+  url: string;
+  applicationCredentialId: string;
+  applicationCredentialSecret: string;
+}
+
+export type KeystoneAuth = PasswordAuth | ApplicationCredentialAuth;
+
+export const isApplicationCredential = (auth: KeystoneAuth): auth is ApplicationCredentialAuth =>
+  'applicationCredentialId' in auth;
+
+/** Who is authenticating, for messages: never the password or the secret. */
+export function describeAuth(auth: KeystoneAuth): string {
+  return isApplicationCredential(auth)
+    ? `application credential '${auth.applicationCredentialId}'`
+    : `user '${auth.username}', project '${auth.project}'`;
+}
+
+function authBody(auth: KeystoneAuth): unknown {
+  if (isApplicationCredential(auth)) {
+    return {
+      auth: {
+        identity: {
+          methods: ['application_credential'],
+          application_credential: {
+            id: auth.applicationCredentialId,
+            secret: auth.applicationCredentialSecret,
+          },
+        },
+      },
+    };
+  }
+  const domain = { name: auth.domain };
+  return {
+    auth: {
+      identity: {
+        methods: ['password'],
+        password: { user: { name: auth.username, domain, password: auth.password } },
+      },
+      scope: { project: { name: auth.project, domain } },
+    },
+  };
 }
 
 export type ServiceType = 'compute' | 'placement';
@@ -51,26 +97,20 @@ export function createSession(options: SessionOptions): Session {
   const authUrl = options.auth.url.replace(/\/+$/, '');
 
   const authenticate = async (): Promise<Token> => {
-    const request = `POST identity ${authUrl}/auth/tokens (user '${options.auth.username}', project '${options.auth.project}')`;
-    const { domain } = options.auth;
-    const body = {
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: {
-            user: { name: options.auth.username, domain: { name: domain }, password: options.auth.password },
-          },
-        },
-        scope: { project: { name: options.auth.project, domain: { name: domain } } },
-      },
-    };
-    const { response, text } = await send(request, `${authUrl}/auth/tokens`, 'POST', {}, body);
+    const request = `POST identity ${authUrl}/auth/tokens (${describeAuth(options.auth)})`;
+    const { response, text } = await send(
+      request,
+      `${authUrl}/auth/tokens`,
+      'POST',
+      {},
+      authBody(options.auth),
+    );
     if (!response.ok) throw errorForStatus(request, response.status, text);
     const value = response.headers.get('x-subject-token');
     if (!value) throw new PermissionDenied(`${request}: keystone answered without a token`);
     const parsed = TokenResponse.safeParse(parseJson(request, text));
     if (!parsed.success) throw new Unavailable(`${request}: unexpected answer: ${parsed.error.message}`);
-    options.log('keystone: authenticated', { user: options.auth.username, project: options.auth.project });
+    options.log('keystone: authenticated', { as: describeAuth(options.auth) });
     return { value, endpoints: pickEndpoints(parsed.data.token.catalog ?? [], options, request) };
   };
 
