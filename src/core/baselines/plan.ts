@@ -41,10 +41,8 @@ export function planBaseline(name: BaselineName, input: PlanningInput): Plan {
     fates,
     (work) => rebootsWithoutLivePatch(work) || work.moveGuests,
   )) {
-    const overBudget = stopsOverBudget(fated.stop, limits.serviceBudgets);
-    const reason = fated.blockedBy ?? overBudget;
-    if (reason !== undefined) {
-      deferred.push({ host: fated.host.id, reason });
+    if (fated.blockedBy !== undefined) {
+      deferred.push({ host: fated.host.id, reason: fated.blockedBy });
       continue;
     }
     jobs.push({
@@ -86,19 +84,4 @@ export function planBaseline(name: BaselineName, input: PlanningInput): Plan {
       migrations: bounds.migrations,
     }),
   };
-}
-
-/** Guests that may only be stopped all go down with the host at once: more than a budget allows can never be. */
-function stopsOverBudget(
-  stops: readonly { service: string | null }[],
-  budgets: Record<string, number>,
-): string | undefined {
-  const count = new Map<string, number>();
-  for (const { service } of stops) if (service !== null) count.set(service, (count.get(service) ?? 0) + 1);
-  for (const [service, n] of count) {
-    const budget = budgets[service];
-    if (budget !== undefined && n > budget)
-      return `${n} guests of service ${service} could only be stopped, all at once, and its budget is ${budget}`;
-  }
-  return undefined;
 }

@@ -49,6 +49,8 @@ const moveS =
     defaults.migration,
   ).durationMs / 1000;
 const installS = 35;
+/** A host out of service: its drain (one migration at a time), reboot and verify. */
+const outS = 2 * moveS + 300 + 60;
 
 describe('lowerBounds', () => {
   it('computes each term', () => {
@@ -56,29 +58,80 @@ describe('lowerBounds', () => {
     expect(bounds.migrations).toBe(6);
     expect(bounds.parts).toMatchObject({
       blockedHosts: 0,
-      hostsOutFleetS: 300,
-      hostsOutClusterS: 300,
-      hostsOutFailureDomainS: 300,
+      consentingMoves: 0,
+      stagesS: 0,
       service: 'web',
-      longestHostS: Math.max(2 * moveS, installS) + 300,
     });
+    expect(bounds.parts.hostsOutFleetS).toBeCloseTo(outS);
+    expect(bounds.parts.hostsOutClusterS).toBeCloseTo(outS);
+    expect(bounds.parts.hostsOutFailureDomainS).toBeCloseTo(outS);
+    expect(bounds.parts.longestHostS).toBeCloseTo(Math.max(2 * moveS, installS) + 300 + 60);
     expect(bounds.parts.bandwidthS).toBeCloseTo((6 * 4096) / (3 * gbpsToMiBps(10)));
     expect(bounds.parts.serviceS).toBeCloseTo(6 * moveS);
     expect(bounds.makespanS).toBe(bounds.parts.workS);
     expect(bounds.parts.workS).toBe(bounds.parts.longestHostS);
   });
 
-  it('divides the reboots by the hosts allowed out at once in a cluster', () => {
-    expect(
-      lowerBounds(input({ concurrency: { fleetPercent: 100, perCluster: 1, perFailureDomain: 1 } }))
-        .makespanS,
-    ).toBe(900);
+  it('counts each host out from its drain through its reboot and verify, as the checker requires', () => {
+    const oneAtATime = lowerBounds(
+      input({ concurrency: { fleetPercent: 100, perCluster: 1, perFailureDomain: 1 } }),
+    );
+    expect(oneAtATime.makespanS).toBeCloseTo(3 * outS);
   });
 
-  it('does not count guests whose owners consent to a stop', () => {
+  it('divides the hosts-out area by the hosts allowed out at once in a cluster', () => {
+    const stopped = lowerBounds(
+      input({ concurrency: { fleetPercent: 100, perCluster: 1, perFailureDomain: 1 } }, (fleet) => {
+        for (const guest of fleet.guests) guest.state = 'stopped';
+      }),
+    );
+    expect(stopped.makespanS).toBe(3 * (300 + 60));
+  });
+
+  it('counts consenting guests as stops only as far as their budget lets them all down with their host', () => {
     const bounds = lowerBounds(input({}, (fleet) => (fleet.services[0].consentInPlaceReboot = true)));
-    expect(bounds.migrations).toBe(0);
-    expect(bounds.parts.serviceS).toBeCloseTo(6 * Math.min(moveS, 30 + 300 + 20));
+    // Budget 1, two consenting guests per host: one stops through the reboot, the other must move.
+    expect(bounds.migrations).toBe(3);
+    expect(bounds.parts.consentingMoves).toBe(3);
+    expect(bounds.parts.serviceS).toBeCloseTo(3 * moveS + 3 * (30 + 300 + 20));
+    const roomy = lowerBounds(
+      input({}, (fleet) => {
+        fleet.services[0].consentInPlaceReboot = true;
+        fleet.services[0].disruptionBudget = 2;
+      }),
+    );
+    expect(roomy.migrations).toBe(0);
+  });
+
+  it('counts consenting guests as moves on a host that is live-evacuated anyway', () => {
+    const bounds = lowerBounds(
+      input({}, (fleet) => {
+        fleet.services[0].consentInPlaceReboot = true;
+        fleet.services[0].disruptionBudget = 2;
+        fleet.guests[0].service = undefined;
+      }),
+    );
+    // host-0 must move its guest without a service, so its consenting guest moves too;
+    // host-1 and host-2 reboot in place with both of theirs stopped.
+    expect(bounds.migrations).toBe(2);
+    expect(bounds.parts.consentingMoves).toBe(1);
+  });
+
+  it('adds the earlier stages and their soak before the last stage, soak only without windows', () => {
+    const concurrency = { fleetPercent: 100, perCluster: 1, perFailureDomain: 1 };
+    const gates = [
+      { hosts: 1, soakS: 1800 },
+      { hosts: 2, soakS: 0 },
+    ];
+    const staged = lowerBounds(input({ concurrency }), undefined, gates);
+    const shortestHostS = Math.max(2 * moveS, installS) + 300 + 60;
+    expect(staged.parts.stagesS).toBeCloseTo(shortestHostS + 1800 + 2 * outS);
+    expect(staged.makespanS).toBe(staged.parts.stagesS);
+    const windows = [
+      { id: 'always', timeZone: 'UTC', weekly: [{ days: ['mon'], start: '00:00', end: '00:00' }] },
+    ];
+    const windowed = lowerBounds(input({ concurrency, windows }), undefined, gates);
+    expect(windowed.parts.stagesS).toBeCloseTo(shortestHostS + 2 * outS);
   });
 
   it('leaves out a host that nothing allowed can empty', () => {

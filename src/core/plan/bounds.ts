@@ -1,17 +1,9 @@
 import { gbpsToMiBps } from '../sim/index.js';
 import { planFleet, planLimits } from './build.js';
-import {
-  DAEMON_RESTART_S,
-  GUEST_START_S,
-  GUEST_STOP_S,
-  installS,
-  LIVE_PATCH_S,
-  migrationEstimate,
-  rebootS,
-} from './durations.js';
-import { fateRules, hostFates, type HostFates } from './fates.js';
+import { hostDemands } from './demands.js';
+import { GUEST_START_S, GUEST_STOP_S } from './durations.js';
 import type { PlanningInput } from './input.js';
-import type { Plan, PlanGuest, PlanLimits } from './model.js';
+import type { Plan, PlanGuest, PlanHost, PlanLimits } from './model.js';
 import { wallClockForWork } from './windows.js';
 
 /**
@@ -33,13 +25,22 @@ export interface LowerBounds {
     blockedHosts: number;
     /**
      * Running, live-migratable guests on hosts that must be emptied (they reboot, or their
-     * guests must leave the old QEMU), whose owners have not consented to a stop: each must
-     * move at least once. Cold guests and consenting owners' guests may be stopped instead.
+     * guests must leave the old QEMU) that the objective has move: those whose owners have
+     * not consented to a stop, and consenting owners' guests wherever `consentingSplit`
+     * moves them (their host is live-evacuated anyway, or their service's budget cannot
+     * let them all stop at once with it). Cold guests stop instead. A bound on the moves of
+     * plans that follow the objective while room allows: one short of room on patched hosts
+     * may stop a consenting guest instead, and come in under it.
      */
     migrations: number;
+    /** The consenting owners' guests among `migrations`: the moves a stop could have replaced. */
+    consentingMoves: number;
     /**
-     * Sum of the reboots of hosts that must reboot (a host is out at least while it
-     * reboots) divided by the hosts allowed out at once fleet-wide…
+     * Each host that must reboot is out of service, at the least, from the first guest
+     * leaving it (the checker requires it disabled from then on) through its drain (its
+     * moves, `migrationsPerHost` at once, no shorter than the longest; or the guests'
+     * stop), its reboot and the verify before it may be enabled. The sum over those hosts
+     * divided by the hosts allowed out at once fleet-wide…
      */
     hostsOutFleetS: number;
     /** …and the same for the busiest cluster… */
@@ -61,6 +62,14 @@ export interface LowerBounds {
     /** The service that sets `serviceS`, if any. */
     service?: string;
     /**
+     * For a plan that follows stages, each gate but the last must finish and soak before
+     * the next starts: at least the shortest host's own time plus the soak per gate (the
+     * soak only without windows, as it passes while they are closed), then the hosts-out
+     * terms of the last gate, which holds every host but those of the earlier gates (the
+     * largest ones taken out, whichever they are). 0 without stages.
+     */
+    stagesS: number;
+    /**
      * The longest single host: emptying it (its migrations, `migrationsPerHost` at once,
      * no shorter than its longest one) or installing, whichever is longer, then rebooting;
      * or, without a reboot, the install followed by a live patch or daemon restart.
@@ -81,62 +90,79 @@ export function lowerBounds(
     fleet: planFleet(input.fleet, input.work),
     limits: planLimits(input.fleet, input.policy),
   },
+  /**
+   * For a plan that follows stages: how many hosts each gate (stage, or wave of one) holds
+   * and how long it soaks, in order. Tools without stages (the baselines) pass none.
+   */
+  gates: readonly StageGate[] = [],
 ): LowerBounds {
   const { limits } = prepared;
-  const migration = input.policy.migration;
-  const rules = fateRules(input.fleet.services, limits, migration);
-  const all = hostFates(input, prepared.fleet, rules);
-  const doable = all.filter((fates) => fates.blockedBy === undefined);
-  const rebootOf = new Map(input.fleet.hosts.map((host) => [host.id, rebootS(host)]));
-  const migrationS = (guest: PlanGuest, fates: HostFates) =>
-    migrationEstimate(guest, fates.host, fates.host, limits.migrationsPerHost, migration).durationMs / 1000;
-
-  const area = { fleet: 0, cluster: new Map<string, number>(), domain: new Map<string, number>() };
+  const demands = hostDemands(input, prepared);
+  // Each host's time out, per scope, kept per host so that a stage term can take out the largest.
+  const area = {
+    fleet: [] as number[],
+    cluster: new Map<string, number[]>(),
+    domain: new Map<string, number[]>(),
+  };
+  const addArea = (host: PlanHost, seconds: number) => {
+    area.fleet.push(seconds);
+    for (const [scope, key] of [
+      [area.cluster, host.cluster],
+      [area.domain, host.failureDomain],
+    ] as const) {
+      const list = scope.get(key);
+      if (list) list.push(seconds);
+      else scope.set(key, [seconds]);
+    }
+  };
   const disruption = new Map<string, number>();
   const disrupt = (guest: PlanGuest, seconds: number) => {
     if (guest.service !== null) disruption.set(guest.service, (disruption.get(guest.service) ?? 0) + seconds);
   };
   let migrations = 0;
+  let consentingMoves = 0;
   let movedMiB = 0;
   let sendMiBps = 0;
   let longestHostS = 0;
-  for (const fates of doable) {
-    const { host, work } = fates;
-    const reboot = work.needsReboot ? rebootOf.get(host.id)! : 0;
-    if (work.needsReboot) {
-      area.fleet += reboot;
-      area.cluster.set(host.cluster, (area.cluster.get(host.cluster) ?? 0) + reboot);
-      area.domain.set(host.failureDomain, (area.domain.get(host.failureDomain) ?? 0) + reboot);
-    }
-    const moves = fates.migrate.map((guest) => migrationS(guest, fates));
-    fates.migrate.forEach((guest, i) => disrupt(guest, moves[i]));
-    const stopS = GUEST_STOP_S + reboot + GUEST_START_S;
-    for (const guest of fates.either) disrupt(guest, Math.min(migrationS(guest, fates), stopS));
-    for (const guest of fates.stop) disrupt(guest, stopS);
-    migrations += fates.migrate.length;
-    if (fates.migrate.length > 0) {
-      movedMiB += fates.migrate.reduce((sum, guest) => sum + guest.memoryMiB, 0);
+  let shortestHostS = Infinity;
+  for (const demand of demands.hosts) {
+    const { host, movers, moveS } = demand;
+    movers.forEach((guest, i) => disrupt(guest, moveS[i]));
+    const stopS = GUEST_STOP_S + demand.rebootS + GUEST_START_S;
+    for (const guest of demand.stoppers) disrupt(guest, stopS);
+    migrations += movers.length;
+    consentingMoves += demand.consentingMoves;
+    if (movers.length > 0) {
+      movedMiB += movers.reduce((sum, guest) => sum + guest.memoryMiB, 0);
       sendMiBps += gbpsToMiBps(host.migrationBandwidthGbps);
     }
-    const drain = Math.max(0, ...moves, moves.reduce((sum, s) => sum + s, 0) / limits.migrationsPerHost);
-    const install = work.packages.length > 0 ? installS(work.packages.length) : 0;
-    const restartGuests = fates.stop.length > 0 ? GUEST_START_S : 0;
-    const hostS = work.needsReboot
-      ? Math.max(drain, install) + reboot + restartGuests
-      : Math.max(
-          drain,
-          install +
-            (work.livePatch ? LIVE_PATCH_S : 0) +
-            (work.restartDaemons.length > 0 ? DAEMON_RESTART_S : 0),
-          install + restartGuests,
-        );
-    longestHostS = Math.max(longestHostS, hostS);
+    if (demand.outS > 0) addArea(host, demand.outS);
+    longestHostS = Math.max(longestHostS, demand.hostS);
+    shortestHostS = Math.min(shortestHostS, demand.hostS);
   }
 
   const { maxHostsOut } = limits;
-  const perLimit = (total: number, limit: number) => (total === 0 ? 0 : total / limit);
-  const busiest = (areas: Map<string, number>, limit: number) =>
-    Math.max(0, ...[...areas.values()].map((total) => perLimit(total, limit)));
+  /** A scope's hosts-out area over its limit, without the `spared` largest hosts' areas. */
+  const perLimit = (areas: readonly number[], limit: number, spared = 0) => {
+    const sorted = spared > 0 ? [...areas].sort((a, b) => b - a).slice(spared) : areas;
+    const total = sorted.reduce((sum, seconds) => sum + seconds, 0);
+    return total === 0 ? 0 : total / limit;
+  };
+  const busiest = (areas: Map<string, number[]>, limit: number, spared = 0) =>
+    Math.max(0, ...[...areas.values()].map((list) => perLimit(list, limit, spared)));
+  const hostsOut = (spared = 0) =>
+    Math.max(
+      perLimit(area.fleet, maxHostsOut.fleet, spared),
+      busiest(area.cluster, maxHostsOut.cluster, spared),
+      busiest(area.domain, maxHostsOut.failureDomain, spared),
+    );
+  const stagesS = stageTerm(
+    gates,
+    demands.hosts.length,
+    shortestHostS,
+    input.policy.windows.length > 0,
+    hostsOut,
+  );
   let serviceS = 0;
   let service: string | undefined;
   for (const [id, total] of disruption) {
@@ -146,9 +172,11 @@ export function lowerBounds(
     service = id;
   }
   const parts = {
-    blockedHosts: all.length - doable.length,
+    blockedHosts: demands.blockedHosts,
     migrations,
+    consentingMoves,
     hostsOutFleetS: perLimit(area.fleet, maxHostsOut.fleet),
+    stagesS,
     hostsOutClusterS: busiest(area.cluster, maxHostsOut.cluster),
     hostsOutFailureDomainS: busiest(area.domain, maxHostsOut.failureDomain),
     bandwidthS: sendMiBps === 0 ? 0 : movedMiB / sendMiBps,
@@ -163,10 +191,31 @@ export function lowerBounds(
     parts.bandwidthS,
     parts.serviceS,
     parts.longestHostS,
+    parts.stagesS,
   );
   return {
     migrations,
     makespanS: wallClockForWork(input.policy.windows, input.startsAt, workS),
     parts: { ...parts, workS },
   };
+}
+
+export interface StageGate {
+  hosts: number;
+  soakS: number;
+}
+
+/** See `stagesS`: the time earlier gates take, then what the last gate's hosts need out of service. */
+function stageTerm(
+  gates: readonly StageGate[],
+  hostCount: number,
+  shortestHostS: number,
+  windowed: boolean,
+  hostsOut: (spared: number) => number,
+): number {
+  const earlier = gates.slice(0, -1).filter((gate) => gate.hosts > 0);
+  if (earlier.length === 0 || hostCount === 0) return 0;
+  const before = earlier.reduce((sum, gate) => sum + shortestHostS + (windowed ? 0 : gate.soakS), 0);
+  const spared = earlier.reduce((sum, gate) => sum + gate.hosts, 0);
+  return before + hostsOut(spared);
 }

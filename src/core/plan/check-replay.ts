@@ -71,6 +71,13 @@ class Replay {
   private readonly migrationsAt: Int32Array;
   private readonly links = new Map<number, number>();
   private readonly rebootVictims = new Map<number, number[]>();
+  /** Migrations out of each host running now. */
+  private readonly leaving: Int32Array;
+  /** Guests began to leave (or stop on) the host for a reboot still ahead. */
+  private readonly draining: Uint8Array;
+  /** Rebooted and not yet verified since; the end of its last reboot. */
+  private readonly unverified: Uint8Array;
+  private readonly lastRebootEnd: Float64Array;
   private readonly qemuOrder = new Map<string, number | undefined>();
 
   constructor(
@@ -96,6 +103,10 @@ class Replay {
     this.rebooting = new Int32Array(hostCount);
     this.out = new Uint8Array(hostCount);
     this.migrationsAt = new Int32Array(hostCount);
+    this.leaving = new Int32Array(hostCount);
+    this.draining = new Uint8Array(hostCount);
+    this.unverified = new Uint8Array(hostCount);
+    this.lastRebootEnd = new Float64Array(hostCount).fill(-Infinity);
     index.guests.forEach((guest, g) => {
       const host = index.startHost[g];
       if (host < 0) return;
@@ -118,6 +129,7 @@ class Replay {
       case 'enable':
         if (!this.disabled[host])
           this.report('well-formed', action, `enables ${action.host}, which the plan did not disable`);
+        else this.checkEnable(host, action);
         return;
       case 'reboot':
         return this.startReboot(i, host);
@@ -143,6 +155,9 @@ class Replay {
         return;
       case 'reboot':
         this.rebooting[host]--;
+        this.draining[host] = 0;
+        this.unverified[host] = 1;
+        this.lastRebootEnd[host] = Math.max(this.lastRebootEnd[host], action.endS);
         for (const victim of this.rebootVictims.get(i) ?? []) this.undisrupt(victim);
         this.updateOut(host, action);
         return;
@@ -152,6 +167,9 @@ class Replay {
         return;
       case 'stop-guest':
         if (this.status[guest] === STOPPING) this.status[guest] = STOPPED;
+        return;
+      case 'verify':
+        if (action.startS >= this.lastRebootEnd[host]) this.unverified[host] = 0;
         return;
       case 'start-guest':
         if (this.status[guest] !== STARTING) return;
@@ -168,6 +186,12 @@ class Replay {
 
   private startReboot(i: number, host: number): void {
     const action = this.actions[i];
+    if (!this.isDisabled(host))
+      this.report(
+        'drain-while-enabled',
+        action,
+        `reboots ${action.host} while it is open to scheduling: the platform could place a new guest on it`,
+      );
     this.rebooting[host]++;
     this.updateOut(host, action);
     const victims: number[] = [];
@@ -212,6 +236,7 @@ class Replay {
       this.report('well-formed', action, `stops guest ${id}, which is not running`, id);
       return;
     }
+    this.checkDraining(this.index.actionHost[i], action, `stops guest ${id}`, id);
     this.status[guest] = STOPPING;
     this.stoppedByPlan[guest] = 1;
     this.disrupt(guest, action);
@@ -262,6 +287,7 @@ class Replay {
     if (reboot !== undefined && this.timeline.nextDeparture[i] > reboot)
       say('target-not-final', `${to.id} reboots at ${reboot} s and the guest does not leave it before`);
 
+    this.checkDraining(source, action, `migrates guest ${id} to ${to.id}`, id);
     this.moves[guest]++;
     if (this.moves[guest] > 1) {
       if (action.reason === undefined)
@@ -289,6 +315,7 @@ class Replay {
       );
 
     this.moving[guest] = i;
+    this.leaving[source]++;
     this.migrationsAt[source]++;
     this.migrationsAt[target]++;
     this.links.set(link, onLink);
@@ -299,6 +326,7 @@ class Replay {
   private endMigration(i: number, guest: number, source: number): void {
     const target = this.index.actionTo[i];
     this.moving[guest] = -1;
+    this.leaving[source]--;
     this.migrationsAt[source]--;
     this.migrationsAt[target]--;
     const link = this.linkKey(source, target);
@@ -308,6 +336,50 @@ class Replay {
     this.residents[target].add(guest);
     this.guestHost[guest] = target;
     this.undisrupt(guest);
+  }
+
+  private isDisabled(host: number): boolean {
+    return this.disabled[host] === 1 || this.index.hosts[host].disabled === true;
+  }
+
+  /**
+   * A host emptied for a reboot must be out of scheduling from the first guest leaving it
+   * until the reboot, or the platform's scheduler places new guests on it that the plan
+   * does not know about and the reboot would catch. So a guest leaves (or stops on) a host
+   * that reboots later only while the host is disabled, and `checkEnable` keeps it so.
+   */
+  private checkDraining(host: number, action: PlanAction, what: string, guest: string): void {
+    const reboot = nextRebootFrom(this.timeline, host, action.startS);
+    if (reboot === undefined) return;
+    this.draining[host] = 1;
+    if (!this.isDisabled(host))
+      this.report(
+        'drain-while-enabled',
+        action,
+        `${what} off ${this.index.hosts[host].id}, which reboots at ${reboot} s, while the host is open to scheduling`,
+        guest,
+      );
+  }
+
+  /** A host goes back into scheduling only when nothing is leaving it, it is not rebooting, and its last reboot was verified. */
+  private checkEnable(host: number, action: PlanAction): void {
+    const id = action.host;
+    if (this.draining[host])
+      this.report(
+        'drain-while-enabled',
+        action,
+        `enables ${id} after guests began to leave it and before the reboot they left for`,
+      );
+    else if (this.leaving[host] > 0)
+      this.report('drain-while-enabled', action, `enables ${id} while a guest is still leaving it`);
+    if (this.rebooting[host] > 0)
+      this.report('drain-while-enabled', action, `enables ${id} while it reboots`);
+    else if (this.unverified[host])
+      this.report(
+        'enable-unverified',
+        action,
+        `enables ${id} after its reboot with no verify (health checks) between the reboot's end and the enable`,
+      );
   }
 
   /** The full ceilings hold at every instant; an arrival must also keep within the evacuation share. */

@@ -21,6 +21,18 @@ function check(
   );
 }
 
+/** Wraps a host's actions in a disable before them and a verify and an enable after them. */
+function outFor(host: string, actions: PlanAction[]): PlanAction[] {
+  const from = Math.min(...actions.map((action) => action.startS));
+  const to = Math.max(...actions.map((action) => action.endS));
+  return [
+    act('disable', host, from, from),
+    ...actions,
+    act('verify', host, to, to),
+    act('enable', host, to, to),
+  ];
+}
+
 function constraints(violations: { constraint: Constraint }[]): Constraint[] {
   return [...new Set(violations.map((violation) => violation.constraint))];
 }
@@ -41,11 +53,13 @@ describe('checkPlan on correct plans', () => {
     const actions = [
       act('disable', 'h3', 0, 1),
       act('reboot', 'h3', 1, 11),
+      act('verify', 'h3', 11, 11),
       act('enable', 'h3', 11, 12),
       act('disable', 'h1', 12, 12),
       migrate('a', 'h1', 'h3', 12, 20),
       migrate('b', 'h1', 'h3', 20, 30),
       act('reboot', 'h1', 30, 40),
+      act('verify', 'h1', 40, 40),
       act('enable', 'h1', 40, 41),
     ];
     expect(check(actions)).toEqual([]);
@@ -53,18 +67,21 @@ describe('checkPlan on correct plans', () => {
 
   it('finds nothing in an in-place reboot whose guests are stopped first and started after', () => {
     const actions = [
+      act('disable', 'h1', 0, 0),
       act('stop-guest', 'h1', 0, 30, { guest: 'a' }),
       act('stop-guest', 'h1', 0, 30, { guest: 'b' }),
       act('reboot', 'h1', 30, 330),
-      act('start-guest', 'h1', 330, 350, { guest: 'a' }),
-      act('start-guest', 'h1', 330, 350, { guest: 'b' }),
+      act('verify', 'h1', 330, 340),
+      act('start-guest', 'h1', 340, 350, { guest: 'a' }),
+      act('start-guest', 'h1', 340, 350, { guest: 'b' }),
+      act('enable', 'h1', 340, 341),
     ];
     expect(check(actions)).toEqual([]);
   });
 
   it('lets a host the inventory already stopped a guest on reboot with it', () => {
     const stopped = [planGuest('a', 'h1', { state: 'stopped' })];
-    expect(check([act('reboot', 'h1', 0, 300)], { guests: stopped })).toEqual([]);
+    expect(check(outFor('h1', [act('reboot', 'h1', 0, 300)]), { guests: stopped })).toEqual([]);
   });
 });
 
@@ -192,17 +209,19 @@ describe('checkPlan finds each broken constraint', () => {
   });
 
   it('target-rebooting: a move onto a host while it reboots', () => {
-    const found = check([act('reboot', 'h3', 0, 300), migrate('a', 'h1', 'h3', 100, 110)]);
-    expect(constraints(found)).toEqual(['target-rebooting']);
+    const found = check([...outFor('h3', [act('reboot', 'h3', 0, 300)]), migrate('a', 'h1', 'h3', 100, 110)]);
+    expect(constraints(found)).toEqual(['target-disabled', 'target-rebooting']);
   });
 
   it('target-not-final: a move onto a host that reboots later, the guest still on it', () => {
-    const found = check(
-      [migrate('a', 'h1', 'h3', 0, 10), act('stop-guest', 'h3', 10, 20, { guest: 'a' })].concat([
+    const found = check([
+      migrate('a', 'h1', 'h3', 0, 10),
+      ...outFor('h3', [
+        act('stop-guest', 'h3', 10, 20, { guest: 'a' }),
         act('reboot', 'h3', 20, 320),
         act('start-guest', 'h3', 320, 330, { guest: 'a' }),
       ]),
-    );
+    ]);
     expect(found).toMatchObject([{ constraint: 'target-not-final', time: 0, guest: 'a' }]);
   });
 
@@ -210,8 +229,10 @@ describe('checkPlan finds each broken constraint', () => {
     const twice = (reason?: string) =>
       check([
         migrate('a', 'h1', 'h3', 0, 10),
-        { ...migrate('a', 'h3', 'h2', 10, 20), ...(reason === undefined ? {} : { reason }) },
-        act('reboot', 'h3', 20, 320),
+        ...outFor('h3', [
+          { ...migrate('a', 'h3', 'h2', 10, 20), ...(reason === undefined ? {} : { reason }) },
+          act('reboot', 'h3', 20, 320),
+        ]),
       ]);
     expect(twice()).toMatchObject([{ constraint: 'moves-at-most-once', severity: 'error', guest: 'a' }]);
     expect(twice('h3 was not yet patched')).toMatchObject([
@@ -220,14 +241,16 @@ describe('checkPlan finds each broken constraint', () => {
   });
 
   it('reboot-with-guests: a reboot while a guest runs, or is still stopping', () => {
-    expect(check([act('reboot', 'h2', 0, 300)])).toMatchObject([
+    expect(check(outFor('h2', [act('reboot', 'h2', 0, 300)]))).toMatchObject([
       { constraint: 'reboot-with-guests', guest: 'c' },
     ]);
-    const stillStopping = check([
-      act('stop-guest', 'h2', 0, 30, { guest: 'c' }),
-      act('reboot', 'h2', 10, 300),
-      act('start-guest', 'h2', 300, 310, { guest: 'c' }),
-    ]);
+    const stillStopping = check(
+      outFor('h2', [
+        act('stop-guest', 'h2', 0, 30, { guest: 'c' }),
+        act('reboot', 'h2', 10, 300),
+        act('start-guest', 'h2', 300, 310, { guest: 'c' }),
+      ]),
+    );
     expect(constraints(stillStopping)).toEqual(['reboot-with-guests']);
   });
 
@@ -269,13 +292,79 @@ describe('checkPlan finds each broken constraint', () => {
     expect(found).toMatchObject([{ constraint: 'hosts-out-failure-domain', host: 'h3' }]);
   });
 
-  it('hosts-out: a reboot takes a host out even when it was not disabled', () => {
+  it('hosts-out: a reboot takes a host out even when it was not disabled, which is itself wrong', () => {
     const stopped = guests().map((guest) => ({ ...guest, state: 'stopped' as const }));
     const found = check([act('reboot', 'h1', 0, 300), act('reboot', 'h2', 100, 400)], {
       guests: stopped,
       limits: { maxHostsOut: { fleet: 1, cluster: 10, failureDomain: 10 } },
     });
-    expect(found).toMatchObject([{ constraint: 'hosts-out-fleet', host: 'h2', time: 100 }]);
+    expect(found).toMatchObject([
+      { constraint: 'drain-while-enabled', host: 'h1', time: 0 },
+      { constraint: 'drain-while-enabled', host: 'h2', time: 100 },
+      { constraint: 'hosts-out-fleet', host: 'h2', time: 100 },
+    ]);
+  });
+
+  it('drain-while-enabled: a guest leaves a host that reboots later while it is open to scheduling', () => {
+    const found = check([
+      migrate('a', 'h1', 'h2', 0, 10),
+      ...outFor('h1', [migrate('b', 'h1', 'h3', 10, 20), act('reboot', 'h1', 20, 320)]),
+    ]);
+    expect(found).toMatchObject([{ constraint: 'drain-while-enabled', host: 'h1', guest: 'a', time: 0 }]);
+    const stopped = check([
+      act('stop-guest', 'h2', 0, 10, { guest: 'c' }),
+      ...outFor('h2', [act('reboot', 'h2', 10, 310), act('start-guest', 'h2', 310, 320, { guest: 'c' })]),
+    ]);
+    expect(stopped).toMatchObject([{ constraint: 'drain-while-enabled', guest: 'c', time: 0 }]);
+    // Moving guests off a host that does not reboot (a new QEMU) needs no disable.
+    expect(check([migrate('a', 'h1', 'h2', 0, 10)])).toEqual([]);
+  });
+
+  it('drain-while-enabled: a host put back into scheduling between its drain and its reboot, or during either', () => {
+    const reopened = check([
+      act('disable', 'h1', 0, 0),
+      migrate('a', 'h1', 'h2', 0, 10),
+      act('enable', 'h1', 10, 11),
+      act('disable', 'h1', 20, 20),
+      migrate('b', 'h1', 'h3', 20, 30),
+      act('reboot', 'h1', 30, 330),
+      act('verify', 'h1', 330, 340),
+      act('enable', 'h1', 340, 341),
+    ]);
+    expect(reopened).toMatchObject([
+      {
+        constraint: 'drain-while-enabled',
+        host: 'h1',
+        time: 10,
+        message: expect.stringMatching(/before the reboot/),
+      },
+    ]);
+    const duringReboot = check([
+      act('disable', 'h1', 0, 0),
+      migrate('a', 'h1', 'h2', 0, 10),
+      migrate('b', 'h1', 'h3', 0, 10),
+      act('reboot', 'h1', 10, 310),
+      act('enable', 'h1', 100, 101),
+    ]);
+    expect(constraints(duringReboot)).toEqual(['drain-while-enabled']);
+    const duringMigration = check([
+      act('disable', 'h1', 0, 0),
+      migrate('a', 'h1', 'h2', 0, 10),
+      act('enable', 'h1', 5, 6),
+    ]);
+    expect(duringMigration).toMatchObject([
+      { constraint: 'drain-while-enabled', message: expect.stringMatching(/still leaving/) },
+    ]);
+  });
+
+  it('enable-unverified: a host put back after a reboot with no health check after it', () => {
+    const stopped = guests().map((guest) => ({ ...guest, state: 'stopped' as const }));
+    const noVerify = [act('disable', 'h1', 0, 0), act('reboot', 'h1', 0, 300), act('enable', 'h1', 300, 301)];
+    expect(check(noVerify, { guests: stopped })).toMatchObject([
+      { constraint: 'enable-unverified', host: 'h1', time: 300 },
+    ]);
+    const verifiedTooEarly = [...noVerify, act('verify', 'h1', 0, 10)];
+    expect(constraints(check(verifiedTooEarly, { guests: stopped }))).toEqual(['enable-unverified']);
   });
 
   it('service-budget: a migration, a stopped guest and a guest on a rebooting host all count', () => {
@@ -295,10 +384,13 @@ describe('checkPlan finds each broken constraint', () => {
       { guests: service, limits },
     );
     expect(stopped).toMatchObject([{ constraint: 'service-budget', guest: 'c', time: 20 }]);
-    const rebooting = check([migrate('a', 'h1', 'h3', 0, 10), act('reboot', 'h2', 5, 300)], {
-      guests: service,
-      limits,
-    });
+    const rebooting = check(
+      [migrate('a', 'h1', 'h3', 0, 10), ...outFor('h2', [act('reboot', 'h2', 5, 300)])],
+      {
+        guests: service,
+        limits,
+      },
+    );
     expect(constraints(rebooting)).toEqual(['reboot-with-guests', 'service-budget']);
   });
 

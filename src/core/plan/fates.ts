@@ -80,7 +80,8 @@ export interface HostFates {
  * Every host with work, classified on the fleet as the inventory gives it. A host is
  * blocked when the operator already took it out of scheduling (hvpatch leaves such hosts
  * alone), when it must be emptied and a guest blocks, when its guests must move and no
- * other enabled host shares its migration group, or when it must be emptied and the
+ * other enabled host shares its migration group, when more of its guests may only be
+ * stopped than a service's budget lets go down at once, or when it must be emptied and the
  * limits allow no host out. `mustVacate` says which hosts are emptied: by default those
  * that reboot or whose guests must leave the old QEMU.
  */
@@ -114,6 +115,7 @@ export function hostFates(
       if (fate === 'blocks') fates.blockedBy ??= why;
       else if (fate !== 'stays') fates[fate].push(guest);
     }
+    fates.blockedBy ??= stopsOverBudget(fates.stop, rules.limits);
     const { maxHostsOut } = rules.limits;
     if (vacate && Math.min(maxHostsOut.fleet, maxHostsOut.cluster, maxHostsOut.failureDomain) === 0)
       fates.blockedBy ??= `${host.id} must be emptied and the limits allow no host out of service`;
@@ -122,4 +124,51 @@ export function hostFates(
     result.push(fates);
   }
   return result;
+}
+
+/** Guests that may only be stopped all go down with the host at once: more than a budget allows can never be. */
+function stopsOverBudget(guests: readonly PlanGuest[], limits: PlanLimits): string | undefined {
+  const count = new Map<string, number>();
+  for (const guest of guests)
+    if (guest.service !== null) count.set(guest.service, (count.get(guest.service) ?? 0) + 1);
+  for (const [service, n] of count) {
+    const budget = limits.serviceBudgets[service];
+    if (budget !== undefined && n > budget)
+      return `${n} guests of service ${service} may only be stopped, all at once with the host, more than its disruption budget of ${budget}`;
+  }
+  return undefined;
+}
+
+/**
+ * Which of a host's consenting guests (`either`) stop and which move, by the objective:
+ * downtime counts after makespan, and consent is for guests that cannot move (issue #4,
+ * item 4), so a consenting guest stops only where that spares the host a live evacuation
+ * altogether. A host that must live-migrate some guest is drained anyway, and its
+ * consenting guests move with the others: a stop would cost each of them the whole reboot
+ * of downtime and hold its service's budget through it, stalling that service's
+ * migrations elsewhere. A host with no guest that must move reboots in place, its
+ * consenting guests stopping as far as each service's budget allows them all down at once
+ * (they are down together through the reboot); the rest move. The planner and the
+ * migration lower bound both use this, so that the bound counts the moves the objective
+ * asks for.
+ */
+export function consentingSplit(
+  fates: Pick<HostFates, 'migrate' | 'either' | 'stop'>,
+  limits: PlanLimits,
+): { stopping: PlanGuest[]; moving: PlanGuest[] } {
+  const stopping: PlanGuest[] = [];
+  const moving: PlanGuest[] = [];
+  if (fates.migrate.length > 0) return { stopping, moving: [...fates.either] };
+  const used = new Map<string, number>();
+  for (const guest of fates.stop)
+    if (guest.service !== null) used.set(guest.service, (used.get(guest.service) ?? 0) + 1);
+  for (const guest of fates.either) {
+    const service = guest.service!;
+    const count = used.get(service) ?? 0;
+    if (count + 1 <= (limits.serviceBudgets[service] ?? Infinity)) {
+      used.set(service, count + 1);
+      stopping.push(guest);
+    } else moving.push(guest);
+  }
+  return { stopping, moving };
 }

@@ -5,10 +5,19 @@ export { checkPlan } from './checker.js';
 export { CONSTRAINTS, type Constraint, type Violation } from './violations.js';
 export { planFleet, planLimits } from './build.js';
 export { planSummary } from './summary.js';
-export { lowerBounds, type LowerBounds } from './bounds.js';
+export { hostDemands, type Demands, type HostDemand } from './demands.js';
+export { lowerBounds, type LowerBounds, type StageGate } from './bounds.js';
 export { openIntervals, wallClockForWork, type OpenInterval } from './windows.js';
 export { evacuationCeiling } from './ceilings.js';
-export { fateRules, guestFate, hostFates, type FateRules, type GuestFate, type HostFates } from './fates.js';
+export {
+  consentingSplit,
+  fateRules,
+  guestFate,
+  hostFates,
+  type FateRules,
+  type GuestFate,
+  type HostFates,
+} from './fates.js';
 export {
   DAEMON_RESTART_S,
   GUEST_START_S,

@@ -19,6 +19,8 @@ export const CONSTRAINTS = [
   'moves-at-most-once',
   'moves-again',
   'reboot-with-guests',
+  'drain-while-enabled',
+  'enable-unverified',
   'live-only',
   'hosts-out-fleet',
   'hosts-out-cluster',

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateFleet, newestKnownUpdates } from '../generate/index.js';
 import type { Fleet } from '../model/index.js';
-import { checkPlan, workFromUpdates, type Plan } from '../plan/index.js';
+import { checkPlan, hostDemands, lowerBounds, workFromUpdates, type Plan } from '../plan/index.js';
 import { compareDebianVersions } from '../versions/index.js';
 import { inputOf } from './fixtures.js';
 import { planCampaign } from './plan.js';
@@ -86,6 +86,41 @@ describe('planCampaign on generated fleets', () => {
         for (const a of p.actions)
           if (a.kind === 'migrate') moves.set(a.guest!, (moves.get(a.guest!) ?? 0) + 1);
         expect(Math.max(0, ...moves.values())).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it('never beats the lower bounds of the work it did, and with room moves every guest the migration bound counts', () => {
+    fc.assert(
+      fc.property(campaign, (c) => {
+        const generated = generateFleet({ hosts: c.hosts, seed: c.seed, guestsPerHost: c.guestsPerHost });
+        const fleet = withEmptyHosts(generated);
+        const work = workFromUpdates(fleet, (host) =>
+          host.id.includes('-spare') ? [] : newestKnownUpdates(host),
+        );
+        const input = inputOf(fleet, work, {
+          concurrency: c.limits,
+          capacity: { evacuationCeilingPercent: c.evacuationCeilingPercent },
+        });
+        const p = planCampaign(input);
+        const deferred = new Set(p.deferred.map((entry) => entry.host));
+        const done = { ...input, work: input.work.filter((entry) => !deferred.has(entry.host)) };
+        const bounds = lowerBounds(done);
+        expect(p.summary.makespanS).toBeGreaterThanOrEqual(bounds.makespanS - 1e-6);
+        // Each guest the bound counts moves, except that a consenting owner's guest may stop
+        // instead when no patched host has room for it. (A host partly done, its last guest
+        // finding no room, is deferred; the guests it did move are real moves the bound over
+        // the remaining work does not count, so there is no upper check here.)
+        const consenting = new Set(fleet.services.filter((s) => s.consentInPlaceReboot).map((s) => s.id));
+        const moved = new Set(p.actions.filter((a) => a.kind === 'migrate').map((a) => a.guest!));
+        const stopped = new Set(p.actions.filter((a) => a.kind === 'stop-guest').map((a) => a.guest!));
+        const movers = hostDemands(done).hosts.flatMap((demand) => demand.movers);
+        for (const guest of movers)
+          expect(moved.has(guest.id) || (consenting.has(guest.service ?? '') && stopped.has(guest.id))).toBe(
+            true,
+          );
+        expect(p.summary.migrations).toBe(moved.size);
       }),
       { numRuns: 10 },
     );

@@ -1,6 +1,6 @@
 import { planFleet, planLimits } from '../plan/build.js';
 import { lowerBounds } from '../plan/bounds.js';
-import type { Plan, PlanningInput } from '../plan/index.js';
+import type { Plan, PlanningInput, StageGate } from '../plan/index.js';
 import { toActions } from './actions.js';
 import { windowFit } from './calendar.js';
 import { indexFleet, type FleetIndex } from './fleet-index.js';
@@ -10,7 +10,7 @@ import { Scheduler } from './scheduler.js';
 import { buildGates, severityRank } from './stages.js';
 import { summarize } from './summary.js';
 import { decide, type Decision } from './strategy.js';
-import type { GuestRules, HostTask } from './tasks.js';
+import type { Gate, GuestRules, HostTask, Step } from './tasks.js';
 import { PLANNER_TIMINGS } from './timings.js';
 
 export const PLANNER_NAME = 'hvpatch';
@@ -22,26 +22,7 @@ export const PLANNER_NAME = 'hvpatch';
  * the limits let it be. Deterministic: the same input gives the same plan.
  */
 export function planCampaign(input: PlanningInput): Plan {
-  const fleet = planFleet(input.fleet, input.work);
-  const limits = planLimits(input.fleet, input.policy);
-  const decisions = decide(input, fleet, limits);
-  const index = indexFleet(fleet.hosts, fleet.guests, limits);
-  const taskIndex = new Map(decisions.map((decision, i) => [index.hostIndex.get(decision.host)!, i]));
-  const hostsById = new Map(input.fleet.hosts.map((host) => [host.id, host]));
-  const startsAtMs = Date.parse(input.startsAt);
-  const tasks = decisions.map((decision) => {
-    const h = index.hostIndex.get(decision.host)!;
-    return toTask(decision, h, index, hostsById.get(decision.host)!.rebootDuration, startsAtMs);
-  });
-  const final = initiallyFinal(index, tasks);
-  const gates = buildGates(
-    decisions,
-    hostsById,
-    index.hostIndex,
-    input.policy.stages,
-    roomAtStart(index, final),
-  );
-  gates.forEach((gate, g) => gate.hosts.forEach((h) => (tasks[taskIndex.get(h)!]!.gate = g)));
+  const { fleet, limits, decisions, index, tasks, final, gates } = prepare(input);
   const migrations = new MigrationModel(
     index,
     limits.migrationsPerHost,
@@ -73,7 +54,10 @@ export function planCampaign(input: PlanningInput): Plan {
   for (const task of tasks) taskOf[task.host] = task;
   const actions = toActions(schedule.steps, index, taskOf, gates, schedule.wave);
   const { strategies, deferred } = outcomes(decisions, tasks, schedule, index, gates, input.startsAt, limits);
-  const bounds = lowerBounds(input, { fleet, limits });
+  // The stage term holds for a plan whose gates really ran one after another; one whose
+  // canary found no room at the start soaked first and went on with the fleet.
+  const followed = gatesFollowed(schedule.steps, taskOf, gates.length);
+  const bounds = lowerBounds(input, { fleet, limits }, followed ? gates.map(gateSize) : []);
   return {
     version: 1,
     planner: PLANNER_NAME,
@@ -88,6 +72,62 @@ export function planCampaign(input: PlanningInput): Plan {
       migrations: bounds.migrations,
     }),
   };
+}
+
+/** What the plan is built from: the strategies, their tasks and the stage gates. */
+function prepare(input: PlanningInput) {
+  const fleet = planFleet(input.fleet, input.work);
+  const limits = planLimits(input.fleet, input.policy);
+  const decisions = decide(input, fleet, limits);
+  const index = indexFleet(fleet.hosts, fleet.guests, limits);
+  const taskIndex = new Map(decisions.map((decision, i) => [index.hostIndex.get(decision.host)!, i]));
+  const hostsById = new Map(input.fleet.hosts.map((host) => [host.id, host]));
+  const startsAtMs = Date.parse(input.startsAt);
+  const tasks = decisions.map((decision) => {
+    const h = index.hostIndex.get(decision.host)!;
+    return toTask(decision, h, index, hostsById.get(decision.host)!.rebootDuration, startsAtMs);
+  });
+  const final = initiallyFinal(index, tasks);
+  const gates = buildGates(
+    decisions,
+    hostsById,
+    index.hostIndex,
+    input.policy.stages,
+    roomAtStart(index, final),
+  );
+  gates.forEach((gate, g) => gate.hosts.forEach((h) => (tasks[taskIndex.get(h)!]!.gate = g)));
+  return { fleet, limits, decisions, index, tasks, final, gates };
+}
+
+/** The stage gates hvpatch's plan for this input follows: their sizes and soaks, for bounds and the exact optimum. */
+export function stageGates(input: PlanningInput): StageGate[] {
+  return prepare(input).gates.map(gateSize);
+}
+
+/** Whether every gate's activations ended before any later gate's began (installs aside: they only prepare). */
+function gatesFollowed(
+  steps: readonly Step[],
+  taskOf: readonly (HostTask | undefined)[],
+  gates: number,
+): boolean {
+  const lastEnd = new Array<number>(gates).fill(-Infinity);
+  const firstStart = new Array<number>(gates).fill(Infinity);
+  for (const step of steps) {
+    const gate = taskOf[step.host]?.gate;
+    if (gate === undefined || step.kind === 'install') continue;
+    lastEnd[gate] = Math.max(lastEnd[gate]!, step.end);
+    firstStart[gate] = Math.min(firstStart[gate]!, step.start);
+  }
+  let doneBy = -Infinity;
+  for (let g = 0; g < gates; g++) {
+    if (firstStart[g]! < doneBy) return false;
+    doneBy = Math.max(doneBy, lastEnd[g]!);
+  }
+  return true;
+}
+
+function gateSize(gate: Gate): StageGate {
+  return { hosts: gate.hosts.length, soakS: gate.soakMs / 1000 };
 }
 
 function toTask(

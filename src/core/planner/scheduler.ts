@@ -297,7 +297,8 @@ export class Scheduler implements JobContext {
       this.order.sort(this.inService[cluster]!);
       this.wake.add(cluster);
     }
-    if (this.gateLeft[index] === 0) this.closeGate(index);
+    // A gate that activated nothing (its hosts only install, or were deferred) has nothing to soak.
+    if (this.gateLeft[index] === 0) this.closeGate(index, false);
   }
 
   /** A host of an open gate is done (or deferred): the gate closes with its last host. */
@@ -308,9 +309,10 @@ export class Scheduler implements JobContext {
     if (--this.gateLeft[index]! === 0) this.closeGate(index);
   }
 
-  private closeGate(index: number): void {
+  private closeGate(index: number, soak = true): void {
     if (index + 1 >= this.input.gates.length) return;
-    this.queue.at(this.now + this.input.gates[index]!.soakMs, () => this.openGate(index + 1));
+    const soakMs = soak ? this.input.gates[index]!.soakMs : 0;
+    this.queue.at(this.now + soakMs, () => this.openGate(index + 1));
   }
 
   /**

@@ -1,5 +1,5 @@
 import { planFleet, planLimits } from '../plan/build.js';
-import { fateRules, hostFates, type HostFates } from '../plan/fates.js';
+import { consentingSplit, fateRules, hostFates, type HostFates } from '../plan/fates.js';
 import type { HostStrategy, Plan, PlanGuest, PlanLimits, PlanningInput, Strategy } from '../plan/index.js';
 import { daemonsClause, dueClause, list, plural, rebootReason } from './explain.js';
 import type { TaskKind } from './tasks.js';
@@ -49,9 +49,7 @@ function decideHost(fates: HostFates, limits: PlanLimits): Decision {
     deferredBecause: because,
   });
   if (fates.blockedBy !== undefined) return defer(fates.blockedBy);
-  const overBudget = stopsOverBudget(fates.stop, limits);
-  if (overBudget) return defer(overBudget);
-  const { stopping, moving: movingEither } = splitConsenting(fates, limits);
+  const { stopping, moving: movingEither } = consentingSplit(fates, limits);
   const moves = [...fates.migrate, ...movingEither];
   const stops = [...fates.stop, ...stopping];
   const decided = (strategy: Strategy, kind: TaskKind, explanation: string): Decision => ({
@@ -140,45 +138,4 @@ function decideGuestMoves(
     'in-service',
     `Move guests off the old QEMU: ${guests}${daemonsClause(work)}; the host itself needs no reboot.`,
   );
-}
-
-/**
- * Where guests must be migrated anyway, consenting guests move too: a stop costs minutes
- * of downtime and holds the service's budget through the reboot, which stalls other
- * hosts' migrations of that service (measured: makespan +45 % on a generated fleet). Only
- * a host all of whose guests may stop reboots in place, as far as each service's budget
- * allows all of its stops at once; the guests beyond the budget move.
- */
-function splitConsenting(
-  fates: HostFates,
-  limits: PlanLimits,
-): { stopping: PlanGuest[]; moving: PlanGuest[] } {
-  const stopping: PlanGuest[] = [];
-  const moving: PlanGuest[] = [];
-  if (fates.migrate.length > 0) return { stopping, moving: [...fates.either] };
-  const used = new Map<string, number>();
-  for (const guest of fates.stop)
-    if (guest.service !== null) used.set(guest.service, (used.get(guest.service) ?? 0) + 1);
-  for (const guest of fates.either) {
-    const service = guest.service!;
-    const count = used.get(service) ?? 0;
-    if (count + 1 <= (limits.serviceBudgets[service] ?? Infinity)) {
-      used.set(service, count + 1);
-      stopping.push(guest);
-    } else moving.push(guest);
-  }
-  return { stopping, moving };
-}
-
-/** Guests that stop together must fit in their service's budget; the sentence names the first service that does not. */
-function stopsOverBudget(guests: readonly PlanGuest[], limits: PlanLimits): string | undefined {
-  const count = new Map<string, number>();
-  for (const guest of guests)
-    if (guest.service !== null) count.set(guest.service, (count.get(guest.service) ?? 0) + 1);
-  for (const [service, n] of count) {
-    const budget = limits.serviceBudgets[service];
-    if (budget !== undefined && n > budget)
-      return `${plural(n, 'guest')} of service ${service} would stop at once on it, more than its disruption budget of ${budget}`;
-  }
-  return undefined;
 }

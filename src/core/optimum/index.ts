@@ -1,0 +1,1 @@
+export { optimumModel, OPTIMUM_MAX_HOSTS, type OptimumModel } from './model.js';
