@@ -1,4 +1,5 @@
 import { Conflict } from '../../core/errors.js';
+import { createOwnerReplies, type OwnerReply } from '../../engine/owners/index.js';
 import type { CampaignState, CampaignStore, CampaignSummary, StoreEvent } from '../../store/index.js';
 import { campaignStatus, type CampaignStatus } from './status.js';
 
@@ -12,7 +13,16 @@ export interface CampaignAccess {
   status(): Promise<CampaignStatus>;
   events(page: { after?: number; limit?: number }): Promise<StoreEvent[]>;
   control(verb: ControlVerb, why: { actor: string; reason: string }): Promise<CampaignSummary>;
+  /** A service owner's consent to (or refusal of) the disruption of their service's guests. */
+  answer(answer: OwnerAnswer): Promise<OwnerReply>;
   close(): Promise<void>;
+}
+
+export interface OwnerAnswer {
+  service: string;
+  actor: string;
+  consent: boolean;
+  reason?: string;
 }
 
 /** Which state each verb leads to, from the states it may be used in. */
@@ -35,7 +45,13 @@ export function storeAccess(
   close: () => Promise<void>,
   now = Date.now,
 ): CampaignAccess {
+  const replies = createOwnerReplies(store, {
+    now,
+    sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
+  });
   return {
+    answer: ({ service, actor, consent, reason }) =>
+      consent ? replies.consent(campaign, service, actor) : replies.refuse(campaign, service, actor, reason),
     status: () => campaignStatus(store, campaign),
     events: (page) => store.events(campaign, page),
     async control(verb, why) {

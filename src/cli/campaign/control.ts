@@ -10,6 +10,7 @@ import {
   Unavailable,
   type ErrorCode,
 } from '../../core/errors.js';
+import type { OwnerReply } from '../../engine/owners/index.js';
 import type { CampaignSummary, StoreEvent } from '../../store/index.js';
 import type { CampaignAccess, ControlVerb } from './access.js';
 import type { CampaignStatus } from './status.js';
@@ -20,6 +21,12 @@ import type { CampaignStatus } from './status.js';
  * also be reached with `curl --unix-socket DIR/control.sock http://run/status`.
  */
 const Why = z.object({ actor: z.string().min(1), reason: z.string().min(1) });
+const Answer = z.object({
+  service: z.string().min(1),
+  actor: z.string().min(1),
+  consent: z.boolean(),
+  reason: z.string().optional(),
+});
 const VERBS: readonly ControlVerb[] = ['pause', 'resume', 'abort'];
 
 export function serveControl(socket: string, access: CampaignAccess): Promise<() => Promise<void>> {
@@ -43,6 +50,13 @@ async function handle(access: CampaignAccess, req: IncomingMessage, res: ServerR
     const limit = Number(url.searchParams.get('limit') ?? 1000);
     return reply(res, 200, await access.events({ after, limit }));
   }
+  if (req.method === 'POST' && url.pathname === '/answer') {
+    const parsed = Answer.safeParse(JSON.parse((await body(req)) || '{}'));
+    if (!parsed.success)
+      throw new BadInput(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    const { reason, ...answer } = parsed.data;
+    return reply(res, 200, await access.answer({ ...answer, ...(reason !== undefined && { reason }) }));
+  }
   const verb = url.pathname.slice(1) as ControlVerb;
   if (req.method === 'POST' && VERBS.includes(verb)) {
     const parsed = Why.safeParse(JSON.parse((await body(req)) || '{}'));
@@ -60,11 +74,28 @@ export function controlClient(socket: string): CampaignAccess {
     events: ({ after = 0, limit = 1000 }) =>
       call<StoreEvent[]>(socket, 'GET', `/events?after=${after}&limit=${limit}`),
     control: (verb, why) => call<CampaignSummary>(socket, 'POST', `/${verb}`, why),
+    answer: (answer) => call<OwnerReply>(socket, 'POST', '/answer', answer),
     close: async () => undefined,
   };
 }
 
-function call<T>(socket: string, method: string, path: string, payload?: unknown): Promise<T> {
+/** A run that has just taken its data directory opens its socket a moment later. */
+const STARTING_RUN_WAIT_MS = 30_000;
+
+async function call<T>(socket: string, method: string, path: string, payload?: unknown): Promise<T> {
+  const deadline = Date.now() + STARTING_RUN_WAIT_MS;
+  for (;;) {
+    try {
+      return await callOnce<T>(socket, method, path, payload);
+    } catch (error) {
+      const code = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+      if ((code !== 'ENOENT' && code !== 'ECONNREFUSED') || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+function callOnce<T>(socket: string, method: string, path: string, payload?: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
     const req = request(
       { socketPath: socket, method, path, headers: { 'content-type': 'application/json' } },

@@ -6,6 +6,7 @@ import {
   type SimEnvironment,
 } from '../../drivers/sim/index.js';
 import { runWorker } from '../../engine/index.js';
+import { createOwnerNotifier, type WebhookEndpoints } from '../../engine/owners/index.js';
 import type { CampaignStore } from '../../store/index.js';
 import { storeAccess } from './access.js';
 import { serveControl } from './control.js';
@@ -24,6 +25,10 @@ export interface SimulatedRunOptions {
   progress: 'lines' | 'none';
   /** Called once the simulated world is up, before the engine starts on it. */
   onWorld?: (env: SimEnvironment) => void;
+  /** Services whose hosts wait for their owner's consent (the policy's approvals.ownerConsent). */
+  ownerConsent?: readonly string[];
+  /** Where owners are notified; without it, consent is given with `hvpatch consent`. */
+  owners?: WebhookEndpoints;
 }
 
 /** Long enough that a busy machine never loses a live worker's hosts; a dead worker's come back after it. */
@@ -45,6 +50,19 @@ export async function runOnSimulator(options: SimulatedRunOptions): Promise<RunS
     journal: fileJournal(dir.journal),
   });
   options.onWorld?.(env);
+  const ownerConsent = options.ownerConsent ?? [];
+  // Refuses, before anything is sent or done, a disrupted service whose owner has no endpoint.
+  const notifier =
+    options.owners === undefined
+      ? undefined
+      : await createOwnerNotifier({
+          store,
+          campaign,
+          services: setup.fleet.services,
+          ownerConsent,
+          endpoints: options.owners,
+          clock: env.clock,
+        });
   // Changes made through the run carry its clock, so the audit trail keeps one time line.
   const stopControl = await serveControl(
     dir.socket,
@@ -55,8 +73,10 @@ export async function runOnSimulator(options: SimulatedRunOptions): Promise<RunS
       ? followProgress(store, campaign, env.clock.now, process.stderr)
       : () => undefined;
   const stop = stopOnInterrupt();
+  const notifying = notifier?.run(stop.signal);
   try {
     const outcome = await runWorker({
+      policy: { ownerConsent },
       store,
       platform: env.platform,
       agent: env.hostAgent,
@@ -66,6 +86,8 @@ export async function runOnSimulator(options: SimulatedRunOptions): Promise<RunS
       leaseTtlMs: LEASE_TTL_MS,
       signal: stop.signal,
     });
+    // Notices of the campaign's end go out before the run reports it.
+    await notifying;
     return await summariseRun(store, campaign, outcome, env.sim);
   } finally {
     stop.dispose();

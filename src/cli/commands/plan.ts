@@ -1,14 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { BASELINES, planBaseline, type BaselineName } from '../../core/baselines/index.js';
 import { formatDuration } from '../../core/duration.js';
-import { Policy } from '../../core/model/index.js';
-import { checkPlan, workFromNeeds, type Plan } from '../../core/plan/index.js';
-import { planCampaign, PLANNER_NAME } from '../../core/planner/index.js';
+import { workFromNeeds, type Plan } from '../../core/plan/index.js';
+import { PLANNER_NAME } from '../../core/planner/index.js';
+import { makePlan, PLANNERS } from '../campaign/make-plan.js';
 import { addNeedsInputOptions, loadHostNeeds, type NeedsFlags } from '../needs/inputs.js';
 import { EXIT, printJson } from '../output.js';
-
-const PLANNERS = [PLANNER_NAME, ...Object.keys(BASELINES)];
 
 interface PlanFlags extends NeedsFlags {
   planner: string;
@@ -53,17 +50,13 @@ Examples:
       const loaded = await loadHostNeeds(flags);
       if (!loaded) return;
       const { inputs, hosts } = loaded;
-      const input = {
+      const { plan, violations } = makePlan({
         fleet: inputs.fleet,
-        policy: inputs.policy ?? Policy.parse({}),
+        ...(inputs.policy && { policy: inputs.policy }),
         work: workFromNeeds(inputs.fleet, hosts, inputs.advisories),
-        startsAt: startsAt.toISOString(),
-      };
-      const plan =
-        flags.planner === PLANNER_NAME
-          ? planCampaign(input)
-          : planBaseline(flags.planner as BaselineName, input);
-      const violations = checkPlan(plan).filter((violation) => violation.severity === 'error');
+        startsAt,
+        planner: flags.planner,
+      });
       if (flags.out !== undefined) await writeFile(flags.out, `${JSON.stringify(plan, null, 2)}\n`);
       if (flags.json)
         printJson({ planner: plan.planner, summary: plan.summary, deferred: plan.deferred, violations });

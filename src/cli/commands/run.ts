@@ -3,7 +3,10 @@ import { Option, type Command } from 'commander';
 import { BadInput, Conflict } from '../../core/errors.js';
 import { workFromNeeds } from '../../core/plan/index.js';
 import { PLANNER_NAME } from '../../core/planner/index.js';
+import { describeIssues, locate } from '../../core/documents/index.js';
 import { startCampaign } from '../../engine/index.js';
+import { WebhookEndpoints } from '../../engine/owners/index.js';
+import { readSourceDocument } from '../read-input.js';
 import { openStore, type Store } from '../../store/index.js';
 import {
   claimDataDir,
@@ -21,6 +24,7 @@ import { EXIT, printJson, printProblems } from '../output.js';
 import { wholeNumber } from '../numbers.js';
 
 interface RunFlags extends NeedsFlags {
+  owners?: string;
   dataDir: string;
   speed?: string;
   planner: string;
@@ -86,6 +90,8 @@ Examples:
       const seed = wholeNumber(program, '--seed', flags.seed, 0, 2 ** 32 - 1);
       const loaded = await loadHostNeeds(flags);
       if (!loaded) return;
+      const owners = flags.owners === undefined ? undefined : await readOwners(flags.owners);
+      if (owners === null) return;
       const dir = dataDir(flags.dataDir);
       const worker = flags.worker ?? `${hostname()}:${process.pid}`;
       const release = claimDataDir(dir, { pid: process.pid, worker, startedAt: new Date().toISOString() });
@@ -107,6 +113,8 @@ Examples:
           ...(speed !== undefined && { speed }),
           worker,
           progress: flags.progress,
+          ownerConsent: loaded.inputs.policy?.approvals.ownerConsent ?? [],
+          ...(owners !== undefined && { owners }),
         });
         if (flags.json) printJson(summary);
         else process.stdout.write(renderRunSummary(summary));
@@ -180,4 +188,19 @@ function positiveNumber(program: Command, flag: string, text: string): number {
   if (!Number.isFinite(value) || value <= 0)
     program.error(`error: ${flag} must be a positive number, not '${text}'`, { exitCode: EXIT.badInput });
   return value;
+}
+
+/** The owners' endpoints file, validated with positions; null (exit 2, problems printed) when it is bad. */
+async function readOwners(file: string): Promise<WebhookEndpoints | null> {
+  const { document, problems } = await readSourceDocument(file);
+  if (!document) {
+    printProblems(problems);
+    process.exitCode = EXIT.badInput;
+    return null;
+  }
+  const parsed = WebhookEndpoints.safeParse(document.value);
+  if (parsed.success) return parsed.data;
+  printProblems(locate(document, describeIssues(parsed.error.issues, document.value)));
+  process.exitCode = EXIT.badInput;
+  return null;
 }

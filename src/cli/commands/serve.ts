@@ -35,13 +35,17 @@ export function registerServeCommand(program: Command): void {
     .option('--fleet <file>', 'fleet inventory (YAML or JSON); without it a fleet is generated')
     .option('--hosts <n>', 'hosts of the generated fleet', '40')
     .option('--seed <n>', 'seed of the generated fleet and of the simulator', '1')
-    .option('--advisories <source...>', 'OSV/Livepatch advisories (files, directories, URLs)', [SHIPPED_ADVISORIES])
+    .option('--advisories <source...>', 'OSV/Livepatch advisories (files, directories, URLs)', [
+      SHIPPED_ADVISORIES,
+    ])
     .option('--policy <file>', 'policy: deadlines for compliance, defaults for plan previews')
     .option(
       '--tokens <file>',
       'API tokens (YAML or JSON: tokens: [{name, role, service?, sha256}]); without it one token per role is made up and printed once',
     )
-    .addOption(new Option('--data-dir <dir>', 'keep campaigns in an embedded database here').conflicts('storeUrl'))
+    .addOption(
+      new Option('--data-dir <dir>', 'keep campaigns in an embedded database here').conflicts('storeUrl'),
+    )
     .option('--store-url <url>', 'keep campaigns in this PostgreSQL database')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free one)', '8080')
@@ -68,11 +72,16 @@ Examples:
       const seed = Number(flags.seed);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         program.error(`error: --port must be 0 to 65535, not '${flags.port}'`, { exitCode: EXIT.badInput });
-      if (!(speed > 0)) program.error(`error: --speed must be more than 0, not '${flags.speed}'`, { exitCode: EXIT.badInput });
+      if (!(speed > 0))
+        program.error(`error: --speed must be more than 0, not '${flags.speed}'`, {
+          exitCode: EXIT.badInput,
+        });
       if (!Number.isInteger(hosts) || hosts < 1 || hosts > 10_000)
         program.error(`error: --hosts must be 1 to 10000, not '${flags.hosts}'`, { exitCode: EXIT.badInput });
       if (!Number.isInteger(seed) || seed < 0)
-        program.error(`error: --seed must be a whole number, not '${flags.seed}'`, { exitCode: EXIT.badInput });
+        program.error(`error: --seed must be a whole number, not '${flags.seed}'`, {
+          exitCode: EXIT.badInput,
+        });
 
       const fleet = flags.fleet === undefined ? generateFleet({ hosts, seed }) : await readFleet(flags.fleet);
       const policy = flags.policy === undefined ? undefined : await readPolicy(flags.policy);
@@ -98,7 +107,9 @@ Examples:
         port,
         log: flags.log === true,
       });
-      process.stderr.write(`hvpatch: serving ${fleet.hosts.length} hosts at ${server.url} (API description: ${server.url}openapi.json)\n`);
+      process.stderr.write(
+        `hvpatch: serving ${fleet.hosts.length} hosts at ${server.url} (API description: ${server.url}openapi.json)\n`,
+      );
       if (secrets !== undefined) {
         // Made up for this run only and kept nowhere: this is the one time they are shown.
         process.stderr.write('tokens for this run (open the dashboard with one in the address fragment):\n');
