@@ -5,7 +5,7 @@ import { Simulation, type SimOptions } from '../../core/sim/index.js';
 import { createSimFirmware } from './firmware.js';
 import { createSimHostAgent } from './host-agent.js';
 import { createSimPlatform } from './platform.js';
-import type { CommandJournal } from './journal.js';
+import { replayJournal, type CommandJournal, type JournalEntry } from './journal.js';
 import { createSimRuntime, type SimRuntime } from './runtime.js';
 
 export { createSimRuntime, type SimRuntime } from './runtime.js';
@@ -34,12 +34,15 @@ export interface SimEnvironmentOptions extends SimOptions {
   speed?: number;
   /** Every call on the ports is written here before it is made (see `journal.ts`). */
   journal?: CommandJournal;
+  /** Calls an earlier process made on this world, played again before anything else happens. */
+  replay?: readonly JournalEntry[];
 }
 
 /** One simulated fleet with every port wired to it, sharing one virtual clock. */
 export function createSimEnvironment(fleet: Fleet, options: SimEnvironmentOptions = {}): SimEnvironment {
-  const { speed, journal, ...simOptions } = options;
+  const { speed, journal, replay, ...simOptions } = options;
   const sim = new Simulation(fleet, simOptions);
+  if (replay) replayJournal(sim, replay);
   const runtime = createSimRuntime({
     sim,
     ...(speed !== undefined && { speed }),

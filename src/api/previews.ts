@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { planBaseline, type BaselineName } from '../core/baselines/index.js';
+import { checkPlanAgainstFleet } from './policy-check.js';
+import { NotFound } from '../core/errors.js';
+import type { Policy } from '../core/model/index.js';
+import { checkPlan, workFromNeeds, type Plan, type Violation } from '../core/plan/index.js';
+import { planCampaign, PLANNER_NAME } from '../core/planner/index.js';
+import type { FleetView } from './fleet-view.js';
+
+export interface Preview {
+  id: string;
+  plan: Plan;
+  policy: Policy;
+  violations: Violation[];
+}
+
+/** Plans previewed but not (yet) made campaigns; only the latest few are kept, in memory. */
+export interface Previews {
+  create(request: { policy: Policy; planner: string; startsAt?: string }): Preview;
+  get(id: string): Preview;
+}
+
+const KEPT = 8;
+
+export function createPreviews(view: FleetView): Previews {
+  const kept = new Map<string, Preview>();
+  return {
+    create({ policy, planner, startsAt }) {
+      checkPlanAgainstFleet(policy, view.inventory);
+      const fleet = view.current();
+      const input = {
+        fleet,
+        policy,
+        work: workFromNeeds(fleet, view.needs(), view.advisories),
+        startsAt: startsAt ?? new Date(view.now()).toISOString(),
+      };
+      const plan =
+        planner === PLANNER_NAME ? planCampaign(input) : planBaseline(planner as BaselineName, input);
+      const preview = { id: randomUUID(), plan, policy, violations: checkPlan(plan) };
+      kept.set(preview.id, preview);
+      for (const old of kept.keys()) if (kept.size > KEPT) kept.delete(old);
+      return preview;
+    },
+    get(id) {
+      const preview = kept.get(id);
+      if (preview === undefined)
+        throw new NotFound(`no plan preview ${id} (previews are kept for the latest ${KEPT})`);
+      return preview;
+    },
+  };
+}
