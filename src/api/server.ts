@@ -4,7 +4,7 @@ import type { Advisory } from '../core/advisories/index.js';
 import { PermissionDenied } from '../core/errors.js';
 import { Policy, type Fleet } from '../core/model/index.js';
 import type { FaultPlan } from '../core/sim/index.js';
-import { createSimEnvironment } from '../drivers/sim/index.js';
+import { createSimEnvironment, type SimEnvironment } from '../drivers/sim/index.js';
 import type { ExecutorPolicy } from '../engine/index.js';
 import { openStore, type CampaignStore, type StoreOptions } from '../store/index.js';
 import { allowed, createAuthenticator, type Principal, type TokenEntry } from './access.js';
@@ -44,6 +44,8 @@ export interface ServerOptions {
     startTime?: number;
   };
   executorPolicy?: Partial<ExecutorPolicy>;
+  /** A simulated world already running (the demo's): shown and used instead of a new one from `fleet` and `sim`. */
+  world?: SimEnvironment;
   /** Default 127.0.0.1 and a free port. */
   host?: string;
   port?: number;
@@ -71,11 +73,13 @@ function isStore(value: ServerOptions['store']): value is CampaignStore {
 export async function createApiServer(options: ServerOptions): Promise<ApiServer> {
   const owned = isStore(options.store) ? undefined : await openStore(options.store ?? {});
   const store = owned ?? (options.store as CampaignStore);
-  const env = createSimEnvironment(options.fleet, {
-    seed: options.sim?.seed ?? 1,
-    ...(options.sim?.faults && { faults: options.sim.faults }),
-    startTime: options.sim?.startTime ?? Date.now(),
-  });
+  const env =
+    options.world ??
+    createSimEnvironment(options.fleet, {
+      seed: options.sim?.seed ?? 1,
+      ...(options.sim?.faults && { faults: options.sim.faults }),
+      startTime: options.sim?.startTime ?? Date.now(),
+    });
   const view = createFleetView({
     fleet: options.fleet,
     advisories: options.advisories,

@@ -24,7 +24,7 @@ export interface SimulatedRunOptions {
   worker: string;
   progress: 'lines' | 'none';
   /** Called once the simulated world is up, before the engine starts on it. */
-  onWorld?: (env: SimEnvironment) => void;
+  onWorld?: (env: SimEnvironment) => void | Promise<void>;
   /** Services whose hosts wait for their owner's consent (the policy's approvals.ownerConsent). */
   ownerConsent?: readonly string[];
   /** Where owners are notified; without it, consent is given with `hvpatch consent`. */
@@ -49,7 +49,7 @@ export async function runOnSimulator(options: SimulatedRunOptions): Promise<RunS
     replay: existsSync(dir.journal) ? readJournal(dir.journal) : [],
     journal: fileJournal(dir.journal),
   });
-  options.onWorld?.(env);
+  await options.onWorld?.(env);
   const ownerConsent = options.ownerConsent ?? [];
   // Refuses, before anything is sent or done, a disrupted service whose owner has no endpoint.
   const notifier =

@@ -8,6 +8,8 @@ import { computeNeeds } from '../../core/needs/index.js';
 import { workFromNeeds } from '../../core/plan/index.js';
 import { PLANNER_NAME } from '../../core/planner/index.js';
 import { loadAdvisories } from '../../drivers/advisories/index.js';
+import { generateTokens, startServer } from '../../api/index.js';
+import type { SimEnvironment } from '../../drivers/sim/index.js';
 import { startCampaign } from '../../engine/index.js';
 import { openStore } from '../../store/index.js';
 import { claimDataDir, dataDir, writeWorldSetup } from '../campaign/data-dir.js';
@@ -30,6 +32,8 @@ interface DemoOptions {
   dataDir?: string;
   progress: 'lines' | 'none';
   json?: boolean;
+  serve: boolean;
+  port: string;
 }
 
 export function registerDemoCommand(program: Command): void {
@@ -52,6 +56,8 @@ export function registerDemoCommand(program: Command): void {
         .default('lines'),
     )
     .option('--json', 'print the outcome as JSON on standard output (progress still goes to standard error)')
+    .option('--no-serve', 'do not start the dashboard and API (then the campaign runs as fast as it can)')
+    .option('--port <n>', 'port of the dashboard and API on 127.0.0.1 (default: any free one)', '0')
     .addHelpText(
       'after',
       `
@@ -71,7 +77,9 @@ Examples:
       const hosts = wholeNumber(program, '--hosts', options.hosts, 1, 5000);
       const seed = wholeNumber(program, '--seed', options.seed, 0, 2 ** 32 - 1);
       const guestsPerHost = wholeNumber(program, '--guests-per-host', options.guestsPerHost, 1, 100);
-      const speed = options.speed === undefined ? undefined : Number(options.speed);
+      const port = wholeNumber(program, '--port', options.port, 0, 65535);
+      // Watched in a browser, the campaign runs at ten simulated minutes a second; unwatched, as fast as it can.
+      const speed = options.speed === undefined ? (options.serve ? 600 : undefined) : Number(options.speed);
       if (speed !== undefined && !(speed > 0))
         program.error(`error: --speed must be a positive number, not '${options.speed}'`, {
           exitCode: EXIT.badInput,
@@ -106,18 +114,37 @@ Examples:
         const campaign = await startCampaign(store, plan, { actor: 'demo', now: setup.startTime });
         process.stderr.write(
           `Patching ${fleet.hosts.length} simulated hosts carrying ${fleet.guests.length} guests (seed ${seed}, faults: ${options.faults}): ` +
-            `${plan.summary.migrations} live migrations planned, ${plan.deferred.length} hosts deferred\n` +
+            `${plan.summary.migrations} live migrations planned, ${plan.deferred.length} hosts with work deferred (reasons in the plan)\n` +
             `Campaign ${campaign} kept in ${dir.root} (hvpatch status --data-dir ${dir.root})\n`,
         );
-        const summary = await runOnSimulator({
-          store,
-          campaign,
-          dir,
-          setup,
-          ...(speed !== undefined && { speed }),
-          worker,
-          progress: options.progress,
-        });
+        let server: { url: string; close(): Promise<void> } | undefined;
+        const tokens = generateTokens(fleet.services[0]?.id);
+        const serving = options.serve
+          ? (world: SimEnvironment) =>
+              startServer({ fleet, advisories, tokens: tokens.entries, store, world, port }).then(
+                (started) => {
+                  server = started;
+                  process.stderr.write(
+                    `Dashboard: ${started.url}#token=${tokens.secrets.approver} (API: ${started.url}openapi.json)\n`,
+                  );
+                },
+              )
+          : undefined;
+        let summary;
+        try {
+          summary = await runOnSimulator({
+            store,
+            campaign,
+            dir,
+            setup,
+            ...(speed !== undefined && { speed }),
+            worker,
+            progress: options.progress,
+            ...(serving && { onWorld: serving }),
+          });
+        } finally {
+          if (server && !process.stdout.isTTY) await server.close();
+        }
         const wallMs = Math.round(performance.now() - wallStart);
         if (options.json) printJson({ ...summary, wallMs });
         else
@@ -125,6 +152,11 @@ Examples:
             `${renderRunSummary(summary)}  (${(wallMs / 1000).toFixed(1)} s of wall time)\n`,
           );
         process.exitCode = EXIT.ok;
+        if (server && process.stdout.isTTY) {
+          process.stderr.write(`The dashboard stays up at ${server.url}; Ctrl-C to stop.\n`);
+          await new Promise<void>((done) => process.once('SIGINT', () => done()));
+          await server.close();
+        }
       } finally {
         await store.close();
         release();
