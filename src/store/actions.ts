@@ -1,8 +1,8 @@
 import { BadInput, Conflict, NotFound } from '../core/errors.js';
 import type { PlanAction } from '../core/plan/index.js';
 import type { Queryable } from './database.js';
-import { appendEvents } from './events.js';
-import { checkFence } from './fence.js';
+import { appendEvents, type TimedEvent } from './events.js';
+import { checkFence, checkFences, type HostContext } from './fence.js';
 import { STARTABLE_CAMPAIGN_STATES, type ActionRecord, type ActionState, type HostLease } from './model.js';
 import { action, ACTION_COLUMNS, at, json } from './rows.js';
 
@@ -16,7 +16,7 @@ import { action, ACTION_COLUMNS, at, json } from './rows.js';
 
 export type Outcome = 'succeeded' | 'failed';
 
-interface Change {
+export interface Change {
   from: readonly ActionState[];
   to: ActionState;
   /** Whether it leads to a side effect on the platform, so the lease must not have expired. */
@@ -39,15 +39,112 @@ const finish = (outcome: Outcome): Change => ({
   kind: `action-${outcome}`,
 });
 
-async function change(
+/** One action state change asked for, with everything it needs: changes are made many at a time. */
+export interface ChangeRequest {
+  lease: HostLease;
+  seq: number;
+  how: Change;
+  now: number;
+  reason?: string;
+  detail?: unknown;
+}
+
+const UPDATED_COLUMNS = ACTION_COLUMNS.split(', ')
+  .map((column) => `a.${column}`)
+  .join(', ');
+
+/**
+ * Makes many action state changes in the caller's transaction with a handful of statements
+ * whatever their number: one read of every host's fence and action, one update, one insert of
+ * their events. Each gets its record, or the error that refused it (Conflict, NotFound), which
+ * leaves the others unaffected. At most one change per action in one call.
+ */
+export async function changeMany(
   tx: Queryable,
-  lease: HostLease,
-  seq: number,
-  how: Change,
-  now: number,
-  { reason, detail }: { reason?: string; detail?: unknown } = {},
-): Promise<ActionRecord> {
-  const context = await checkFence(tx, lease, now, { live: how.live, action: seq });
+  requests: readonly ChangeRequest[],
+): Promise<(ActionRecord | Error)[]> {
+  const contexts = await checkFences(
+    tx,
+    requests.map((r) => ({ lease: r.lease, now: r.now, live: r.how.live, action: r.seq })),
+  );
+  const results: (ActionRecord | Error)[] = [];
+  const updates: { i: number; before: ActionRecord }[] = [];
+  requests.forEach((request, i) => {
+    const context = contexts[i]!;
+    try {
+      if (context instanceof Error) throw context;
+      const checked = admissible(request, context);
+      if (checked.changed) updates.push({ i, before: checked.record });
+      results[i] = checked.record;
+    } catch (error) {
+      results[i] = error as Error;
+    }
+  });
+  if (updates.length === 0) return results;
+  const rows = await tx.query(
+    `UPDATE actions a SET
+       state = u.target,
+       attempts = a.attempts + CASE WHEN u.target = 'started' THEN 1 ELSE 0 END,
+       worker = CASE WHEN u.target = 'started' THEN u.worker ELSE a.worker END,
+       epoch = CASE WHEN u.target = 'started' THEN u.epoch ELSE a.epoch END,
+       started_at = CASE WHEN u.target = 'started' THEN u.at ELSE a.started_at END,
+       ended_at = CASE WHEN u.target = 'started' THEN NULL
+                       WHEN u.target IN ('succeeded', 'failed') THEN u.at ELSE a.ended_at END,
+       detail = CASE WHEN u.target = 'started' THEN NULL
+                     WHEN u.target IN ('succeeded', 'failed') THEN u.detail ELSE a.detail END
+     FROM jsonb_to_recordset($1::text::jsonb)
+       AS u(campaign_id uuid, seq integer, target text, worker text, epoch bigint, at timestamptz, detail jsonb)
+     WHERE a.campaign_id = u.campaign_id AND a.seq = u.seq
+     RETURNING ${UPDATED_COLUMNS}`,
+    [
+      json(
+        updates.map(({ i }) => {
+          const r = requests[i]!;
+          return {
+            campaign_id: r.lease.campaignId,
+            seq: r.seq,
+            target: r.how.to,
+            worker: r.lease.worker,
+            epoch: r.lease.epoch,
+            at: at(r.now).toISOString(),
+            detail: r.detail ?? null,
+          };
+        }),
+      ),
+    ],
+  );
+  const updated = new Map(rows.map((row) => [`${String(row.campaign_id)} ${Number(row.seq)}`, action(row)]));
+  const events: TimedEvent[] = [];
+  for (const { i, before } of updates) {
+    const { lease, seq, how, now, reason, detail } = requests[i]!;
+    const after = updated.get(`${lease.campaignId} ${seq}`)!;
+    results[i] = after;
+    events.push({
+      campaignId: lease.campaignId,
+      actor: lease.worker,
+      kind: how.kind,
+      host: lease.host,
+      ...(after.guest === null ? {} : { guest: after.guest }),
+      action: seq,
+      ...(reason === undefined ? {} : { reason }),
+      data: {
+        from: before.state,
+        attempt: after.attempts,
+        epoch: lease.epoch,
+        ...(detail === undefined ? {} : { detail }),
+      },
+      at: now,
+    });
+  }
+  await appendEvents(tx, events, requests[0]!.now);
+  return results;
+}
+
+/** Whether the change may be made (throws why not), and whether it was made already. */
+function admissible(
+  { lease, seq, how }: ChangeRequest,
+  context: HostContext,
+): { record: ActionRecord; changed: boolean } {
   const name = `action ${seq} of campaign ${lease.campaignId}`;
   if (context.action === undefined) throw new NotFound(`no ${name}`);
   const before = context.action.record;
@@ -56,7 +153,7 @@ async function change(
     before.state === how.to &&
     (how.to !== 'started' || (before.worker === lease.worker && before.epoch === lease.epoch))
   )
-    return before;
+    return { record: before, changed: false };
   if (!how.from.includes(before.state))
     throw new Conflict(`${name} is ${before.state}; it cannot become ${how.to}`);
   if (how.to === 'started') {
@@ -67,68 +164,43 @@ async function change(
     if (!context.action.approved)
       throw new Conflict(`${name} cannot start: stage ${before.stage} is not approved`);
   }
-  const [updated] = await tx.query(...update(how.to, lease, seq, now, detail));
-  const after = action(updated!);
-  await appendEvents(
-    tx,
-    [
-      {
-        campaignId: lease.campaignId,
-        actor: lease.worker,
-        kind: how.kind,
-        host: lease.host,
-        ...(after.guest === null ? {} : { guest: after.guest }),
-        action: seq,
-        ...(reason === undefined ? {} : { reason }),
-        data: {
-          from: before.state,
-          attempt: after.attempts,
-          epoch: lease.epoch,
-          ...(detail === undefined ? {} : { detail }),
-        },
-      },
-    ],
-    now,
-  );
-  return after;
+  return { record: before, changed: true };
 }
 
-function update(
-  to: ActionState,
-  lease: HostLease,
-  seq: number,
-  now: number,
-  detail: unknown,
-): [string, unknown[]] {
-  const where = `WHERE campaign_id = $1 AND seq = $2 RETURNING ${ACTION_COLUMNS}`;
-  switch (to) {
-    case 'started':
-      return [
-        `UPDATE actions SET state = 'started', attempts = attempts + 1, worker = $3, epoch = $4,
-           started_at = $5, ended_at = NULL, detail = NULL ${where}`,
-        [lease.campaignId, seq, lease.worker, lease.epoch, at(now)],
-      ];
-    case 'succeeded':
-    case 'failed':
-      return [
-        `UPDATE actions SET state = $3, ended_at = $4, detail = $5::text::jsonb ${where}`,
-        [lease.campaignId, seq, to, at(now), detail === undefined ? null : json(detail)],
-      ];
-    default:
-      return [`UPDATE actions SET state = $3 ${where}`, [lease.campaignId, seq, to]];
-  }
-}
-
-export const startAction = (tx: Queryable, lease: HostLease, seq: number, now: number) =>
-  change(tx, lease, seq, START, now);
-
-export const finishAction = (
+async function change(
   tx: Queryable,
   lease: HostLease,
   seq: number,
-  result: { outcome: Outcome; detail?: unknown; reason?: string },
+  how: Change,
   now: number,
-) => change(tx, lease, seq, finish(result.outcome), now, result);
+  extra: { reason?: string; detail?: unknown } = {},
+): Promise<ActionRecord> {
+  const [result] = await changeMany(tx, [{ lease, seq, how, now, ...extra }]);
+  if (result instanceof Error) throw result;
+  return result!;
+}
+
+/** What the store's `startAction` and `finishAction` ask for, batched by the group commit. */
+export const startRequest = (lease: HostLease, seq: number, now: number): ChangeRequest => ({
+  lease,
+  seq,
+  how: START,
+  now,
+});
+
+export const finishRequest = (
+  lease: HostLease,
+  seq: number,
+  { outcome, detail, reason }: { outcome: Outcome; detail?: unknown; reason?: string },
+  now: number,
+): ChangeRequest => ({
+  lease,
+  seq,
+  how: finish(outcome),
+  now,
+  ...(detail === undefined ? {} : { detail }),
+  ...(reason === undefined ? {} : { reason }),
+});
 
 export const requeueAction = (tx: Queryable, lease: HostLease, seq: number, reason: string, now: number) =>
   change(tx, lease, seq, REQUEUE, now, { reason });

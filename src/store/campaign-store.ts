@@ -1,12 +1,15 @@
 import type { Plan, PlanAction } from '../core/plan/index.js';
 import * as actions from './actions.js';
+import { admitHost } from './admission.js';
+import { createGroupCommit } from './group-commit.js';
 import * as campaigns from './campaigns.js';
 import type { Database, Unlisten } from './database.js';
-import { appendEvents, listEvents, watchEvents } from './events.js';
+import { appendEvents, countEvents, listEvents, watchEvents } from './events.js';
 import * as hosts from './hosts.js';
 import * as leases from './leases.js';
 import type {
   ActionRecord,
+  Admission,
   CampaignRecord,
   CampaignState,
   CampaignSummary,
@@ -33,6 +36,8 @@ export interface CampaignStore {
   createCampaign(plan: Plan, actor: string, now: number): Promise<CampaignRecord>;
   campaign(id: string): Promise<CampaignRecord>;
   campaigns(): Promise<CampaignSummary[]>;
+  /** One campaign's state alone: what a worker reads every round, whatever else the database holds. */
+  campaignState(id: string): Promise<CampaignState>;
   setCampaignState(
     id: string,
     to: CampaignState,
@@ -69,6 +74,8 @@ export interface CampaignStore {
   /** A decision that changes no state (a guard that held a host back, a notification sent). */
   recordEvent(event: NewEvent, now: number): Promise<StoreEvent>;
   events(campaign: string, page?: { after?: number; limit?: number }): Promise<StoreEvent[]>;
+  /** How many events of `kind` the campaign's audit trail holds. */
+  countEvents(campaign: string, kind: string): Promise<number>;
   watchEvents(campaign: string, onNews: () => void, onLost: (error: Error) => void): Promise<Unlisten>;
 
   /** The lease, or null while another worker holds it. */
@@ -79,6 +86,20 @@ export interface CampaignStore {
     ttlMs: number,
     now: number,
   ): Promise<HostLease | null>;
+  /**
+   * Takes a pending host up, atomically: its lease and `active`, only if the campaign runs,
+   * the `approvals` it waits on (stage or `service:NAME` keys) were given, and one more host
+   * out of service stays within the campaign's limits per fleet, cluster and failure domain,
+   * counting every host out, whichever worker holds it.
+   */
+  admitHost(
+    campaign: string,
+    host: string,
+    worker: string,
+    ttlMs: number,
+    now: number,
+    options?: { approvals?: readonly string[] },
+  ): Promise<Admission>;
   heartbeat(worker: string, now: number): Promise<HostLease[]>;
   releaseLease(lease: HostLease, now: number): Promise<void>;
   leases(campaign: string): Promise<LeaseRecord[]>;
@@ -86,10 +107,13 @@ export interface CampaignStore {
 
 export function createCampaignStore(db: Database): CampaignStore {
   const tx = db.transaction.bind(db);
+  // The two writes every action makes, committed in groups when many hosts are in flight.
+  const changeAction = createGroupCommit(db);
   return {
     createCampaign: (plan, actor, now) => tx((t) => campaigns.createCampaign(t, plan, actor, now)),
     campaign: (id) => campaigns.getCampaign(db, id),
     campaigns: () => campaigns.listCampaigns(db),
+    campaignState: (id) => campaigns.getState(db, id),
     setCampaignState: (id, to, why, now) => tx((t) => campaigns.setCampaignState(t, id, to, why, now)),
     approveStage: (id, stage, actor, now) => tx((t) => campaigns.approveStage(t, id, stage, actor, now)),
     approvals: (id) => campaigns.listApprovals(db, id),
@@ -99,8 +123,8 @@ export function createCampaignStore(db: Database): CampaignStore {
     setHostState: (lease, to, reason, now) => tx((t) => hosts.setHostState(t, lease, to, reason, now)),
 
     actions: (campaign, filter) => actions.listActions(db, validCampaignId(campaign), filter),
-    startAction: (lease, seq, now) => tx((t) => actions.startAction(t, lease, seq, now)),
-    finishAction: (lease, seq, result, now) => tx((t) => actions.finishAction(t, lease, seq, result, now)),
+    startAction: (lease, seq, now) => changeAction(actions.startRequest(lease, seq, now)),
+    finishAction: (lease, seq, result, now) => changeAction(actions.finishRequest(lease, seq, result, now)),
     requeueAction: (lease, seq, reason, now) => tx((t) => actions.requeueAction(t, lease, seq, reason, now)),
     skipAction: (lease, seq, reason, now) => tx((t) => actions.skipAction(t, lease, seq, reason, now)),
     appendActions: (lease, planned, reason, now) =>
@@ -113,10 +137,13 @@ export function createCampaignStore(db: Database): CampaignStore {
         return recorded!;
       }),
     events: (campaign, page) => listEvents(db, campaign, page),
+    countEvents: (campaign, kind) => countEvents(db, campaign, kind),
     watchEvents: (campaign, onNews, onLost) => watchEvents(db, campaign, onNews, onLost),
 
     acquireHostLease: (campaign, host, worker, ttlMs, now) =>
       tx((t) => leases.acquireHostLease(t, campaign, host, worker, ttlMs, now)),
+    admitHost: (campaign, host, worker, ttlMs, now, options) =>
+      tx((t) => admitHost(t, campaign, host, worker, ttlMs, now, options)),
     heartbeat: (worker, now) => tx((t) => leases.heartbeat(t, worker, now)),
     releaseLease: (lease, now) => tx((t) => leases.releaseLease(t, lease, now)),
     leases: (campaign) => leases.listLeases(db, campaign),

@@ -9,6 +9,7 @@ import {
   HOST_STATES,
   IN_FLIGHT_ACTION_STATES,
   OPEN_ACTION_STATES,
+  SERVICE_APPROVAL,
   type CampaignRecord,
   type CampaignState,
   type CampaignSummary,
@@ -39,9 +40,9 @@ export async function createCampaign(
 ): Promise<CampaignRecord> {
   checkReferences(plan);
   const [row] = await tx.query(
-    `INSERT INTO campaigns (state, plan, created_by, created_at, updated_at)
-     VALUES ('draft', $1::text::jsonb, $2, $3, $3) RETURNING ${CAMPAIGN_SUMMARY_COLUMNS}`,
-    [json(plan), actor, at(now)],
+    `INSERT INTO campaigns (state, plan, created_by, created_at, updated_at, max_hosts_out)
+     VALUES ('draft', $1::text::jsonb, $2, $3, $3, $4::text::jsonb) RETURNING ${CAMPAIGN_SUMMARY_COLUMNS}`,
+    [json(plan), actor, at(now), json(plan.limits.maxHostsOut)],
   );
   const record: CampaignRecord = { ...campaignSummary(row!), plan };
   const deferred = new Set(plan.deferred.map((d) => d.host));
@@ -49,10 +50,13 @@ export async function createCampaign(
   const hosts = plan.fleet.hosts.map((h) => ({
     host_id: h.id,
     state: (planned.has(h.id) ? 'pending' : deferred.has(h.id) ? 'deferred' : 'skipped') satisfies HostState,
+    cluster: h.cluster,
+    failure_domain: h.failureDomain,
   }));
   await tx.query(
-    `INSERT INTO campaign_hosts (campaign_id, host_id, state, updated_at)
-     SELECT $1, h.host_id, h.state, $3 FROM jsonb_to_recordset($2::text::jsonb) AS h(host_id text, state text)`,
+    `INSERT INTO campaign_hosts (campaign_id, host_id, state, updated_at, cluster, failure_domain)
+     SELECT $1, h.host_id, h.state, $3, h.cluster, h.failure_domain
+     FROM jsonb_to_recordset($2::text::jsonb) AS h(host_id text, state text, cluster text, failure_domain text)`,
     [record.id, json(hosts), at(now)],
   );
   await insertActions(tx, record.id, plan.actions);
@@ -172,7 +176,10 @@ export async function setCampaignState(
   return campaignSummary(row!);
 }
 
-/** Records who let a stage go ahead; approving again returns the first approval unchanged. */
+/**
+ * Records who let a stage go ahead, or (`service:NAME`) who consented for a service's owners;
+ * approving again returns the first approval unchanged.
+ */
 export async function approveStage(
   tx: Queryable,
   id: string,
@@ -183,11 +190,21 @@ export async function approveStage(
   const state = await getState(tx, id);
   if (state === 'aborted' || state === 'completed')
     throw new Conflict(`campaign ${id} is ${state}: there is nothing left to approve`);
-  const [staged] = await tx.query('SELECT 1 FROM actions WHERE campaign_id = $1 AND stage = $2 LIMIT 1', [
-    id,
-    stage,
-  ]);
-  if (staged === undefined) throw new NotFound(`campaign ${id} has no stage ${JSON.stringify(stage)}`);
+  const service = stage.startsWith(SERVICE_APPROVAL) ? stage.slice(SERVICE_APPROVAL.length) : undefined;
+  const [known] =
+    service === undefined
+      ? await tx.query('SELECT 1 FROM actions WHERE campaign_id = $1 AND stage = $2 LIMIT 1', [id, stage])
+      : await tx.query(
+          `SELECT 1 FROM campaigns
+           WHERE id = $1 AND plan->'fleet'->'guests' @> jsonb_build_array(jsonb_build_object('service', $2::text))`,
+          [id, service],
+        );
+  if (known === undefined)
+    throw new NotFound(
+      service === undefined
+        ? `campaign ${id} has no stage ${JSON.stringify(stage)}`
+        : `campaign ${id} has no guest of service ${JSON.stringify(service)}`,
+    );
   const [row] = await tx.query(
     `INSERT INTO stage_approvals (campaign_id, stage, approved_by, approved_at) VALUES ($1, $2, $3, $4)
      ON CONFLICT (campaign_id, stage) DO NOTHING RETURNING *`,

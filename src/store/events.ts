@@ -13,9 +13,12 @@ const ORDER_LOCK = 1752592485;
  * that commits late. So each row first takes its campaign's lock, held to commit: within a
  * campaign, ids then commit in order. Call it last in a transaction, to hold the lock briefly.
  */
+/** An event with its own time, when one call appends events of several moments. */
+export type TimedEvent = NewEvent & { at?: number };
+
 export async function appendEvents(
   tx: Queryable,
-  events: readonly NewEvent[],
+  events: readonly TimedEvent[],
   now: number,
 ): Promise<StoreEvent[]> {
   if (events.length === 0) return [];
@@ -30,17 +33,18 @@ export async function appendEvents(
       action_seq: e.action ?? null,
       reason: e.reason ?? null,
       data: e.data ?? {},
+      at: at(e.at ?? now).toISOString(),
     }))
     .sort((a, b) => (a.campaign_id < b.campaign_id ? -1 : a.campaign_id > b.campaign_id ? 1 : 0));
   const inserted = await tx.query(
     `INSERT INTO events (campaign_id, at, actor, kind, host_id, guest_id, action_seq, reason, data)
-     SELECT (e->>'campaign_id')::uuid, $2, e->>'actor', e->>'kind', e->>'host_id', e->>'guest_id',
+     SELECT (e->>'campaign_id')::uuid, (e->>'at')::timestamptz, e->>'actor', e->>'kind', e->>'host_id', e->>'guest_id',
             (e->>'action_seq')::integer, e->>'reason', e->'data'
      FROM jsonb_array_elements($1::text::jsonb) WITH ORDINALITY AS x(e, n)
      CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(${ORDER_LOCK}, hashtext(e->>'campaign_id'))) AS ordered
      ORDER BY n
      RETURNING ${EVENT_COLUMNS}`,
-    [json(rows), at(now)],
+    [json(rows)],
   );
   return inserted.map(event);
 }
@@ -57,6 +61,15 @@ export async function listEvents(
   // Every campaign has its creation event, so nothing at all after 0 means no such campaign.
   if (rows.length === 0 && after === 0) throw new NotFound(`no campaign ${campaign}`);
   return rows.map(event);
+}
+
+/** How many events of one kind the campaign's trail holds (failures counted against a threshold). */
+export async function countEvents(db: Queryable, campaign: string, kind: string): Promise<number> {
+  const [row] = await db.query<{ n: unknown }>(
+    'SELECT count(*) AS n FROM events WHERE campaign_id = $1 AND kind = $2',
+    [validCampaignId(campaign), kind],
+  );
+  return Number(row!.n);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Conflict, NotFound } from '../core/errors.js';
 import type { Queryable } from './database.js';
 import type { ActionRecord, CampaignState, HostLease, HostState } from './model.js';
-import { action, validCampaignId, ms } from './rows.js';
+import { action, json, validCampaignId, ms } from './rows.js';
 
 export interface HostContext {
   campaignState: CampaignState;
@@ -25,19 +25,68 @@ export async function checkFence(
   now: number,
   { live, action: seq }: { live: boolean; action?: number },
 ): Promise<HostContext> {
-  // One round trip for the whole context: these checks come before every write about a host.
-  const [row] = await tx.query(
-    `SELECT c.state AS campaign_state, h.state AS host_state, l.worker, l.epoch, l.expires_at,
-            to_jsonb(a) AS action,
-            (a.stage IS NULL OR EXISTS (SELECT 1 FROM stage_approvals s
-              WHERE s.campaign_id = a.campaign_id AND s.stage = a.stage)) AS approved
-     FROM campaign_hosts h
-     JOIN campaigns c ON c.id = h.campaign_id
-     LEFT JOIN host_leases l ON l.campaign_id = h.campaign_id AND l.host_id = h.host_id
-     LEFT JOIN actions a ON a.campaign_id = h.campaign_id AND a.seq = $3
-     WHERE h.campaign_id = $1 AND h.host_id = $2`,
-    [validCampaignId(lease.campaignId), lease.host, seq ?? null],
+  const [context] = await checkFences(tx, [
+    { lease, now, live, ...(seq === undefined ? {} : { action: seq }) },
+  ]);
+  if (context instanceof Error) throw context;
+  return context!;
+}
+
+export interface FenceCheck {
+  lease: HostLease;
+  now: number;
+  live: boolean;
+  action?: number;
+}
+
+/**
+ * `checkFence` for many writes at once, in one round trip: each gets its context, or the
+ * error that refuses it (the others are not affected).
+ */
+export async function checkFences(
+  tx: Queryable,
+  checks: readonly FenceCheck[],
+): Promise<(HostContext | Error)[]> {
+  const valid = checks.map(({ lease }) => {
+    try {
+      return validCampaignId(lease.campaignId);
+    } catch (error) {
+      return error as Error;
+    }
+  });
+  const asked = checks.flatMap((c, i) =>
+    valid[i] instanceof Error
+      ? []
+      : [{ i, campaign_id: c.lease.campaignId, host_id: c.lease.host, seq: c.action ?? null }],
   );
+  const rows =
+    asked.length === 0
+      ? []
+      : await tx.query(
+          `SELECT r.i, c.state AS campaign_state, h.state AS host_state, l.worker, l.epoch, l.expires_at,
+                  to_jsonb(a) AS action,
+                  (a.stage IS NULL OR EXISTS (SELECT 1 FROM stage_approvals s
+                    WHERE s.campaign_id = a.campaign_id AND s.stage = a.stage)) AS approved
+           FROM jsonb_to_recordset($1::text::jsonb) AS r(i integer, campaign_id uuid, host_id text, seq integer)
+           JOIN campaign_hosts h ON h.campaign_id = r.campaign_id AND h.host_id = r.host_id
+           JOIN campaigns c ON c.id = h.campaign_id
+           LEFT JOIN host_leases l ON l.campaign_id = h.campaign_id AND l.host_id = h.host_id
+           LEFT JOIN actions a ON a.campaign_id = r.campaign_id AND a.seq = r.seq`,
+          [json(asked)],
+        );
+  const byIndex = new Map(rows.map((row) => [Number(row.i), row]));
+  return checks.map((check, i) => {
+    const invalid = valid[i];
+    if (invalid instanceof Error) return invalid;
+    try {
+      return evaluate(byIndex.get(i), check);
+    } catch (error) {
+      return error as Error;
+    }
+  });
+}
+
+function evaluate(row: Record<string, unknown> | undefined, { lease, now, live }: FenceCheck): HostContext {
   if (row === undefined) throw new NotFound(`campaign ${lease.campaignId} has no host ${lease.host}`);
   const where = `host ${lease.host} of campaign ${lease.campaignId}`;
   if (row.worker !== lease.worker || Number(row.epoch) !== lease.epoch) {

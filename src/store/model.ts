@@ -64,6 +64,9 @@ export interface CampaignRecord {
 
 export type CampaignSummary = Omit<CampaignRecord, 'plan'>;
 
+/** Approval keys `service:NAME`: the owners of service NAME consent to their guests' disruption. */
+export const SERVICE_APPROVAL = 'service:';
+
 export interface StageApproval {
   campaignId: string;
   stage: string;
@@ -147,3 +150,12 @@ export interface Progress {
   hosts: Record<HostState, number>;
   actions: Record<ActionState, number>;
 }
+
+/**
+ * The answer to "take this host up": its lease, or why not — `limit` while hosts out of
+ * service fill a limit, `held` while another worker holds it, `not-ready` otherwise (the
+ * campaign is not running, the host is not pending, an approval is missing).
+ */
+export type Admission =
+  | { admitted: true; lease: HostLease }
+  | { admitted: false; why: 'limit' | 'held' | 'not-ready'; reason: string };

@@ -13,6 +13,8 @@ import type { Database } from './database.js';
 import { appendEvents } from './events.js';
 import { LeaseModel, leaseCommands } from './lease-model.js';
 import { migrate } from './migrate.js';
+import { MIGRATIONS } from './migrations/index.js';
+import type { HostLease } from './model.js';
 import { samplePlan } from './plan-fixture.js';
 
 export interface StoreTarget {
@@ -79,9 +81,9 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
     describe('migrations', () => {
       test('migrating again changes nothing', async () => {
         expect(await migrate(db)).toEqual([]);
-        expect(await db.query('SELECT version, name FROM schema_migrations ORDER BY version')).toEqual([
-          { version: 1, name: 'initial' },
-        ]);
+        expect(await db.query('SELECT version, name FROM schema_migrations ORDER BY version')).toEqual(
+          MIGRATIONS.map(({ version, name }) => ({ version, name })),
+        );
       });
 
       test('of two workers migrating an empty database at once, one migrates and the other finds it done; a newer schema is refused', async () => {
@@ -89,7 +91,7 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         const [a, b] = [await fresh.connect(), await fresh.connect()];
         try {
           const applied = await Promise.all([migrate(a), migrate(b)]);
-          expect(applied.map((versions) => versions.length).sort()).toEqual([0, 1]);
+          expect(applied.map((versions) => versions.length).sort()).toEqual([0, MIGRATIONS.length]);
           await a.query(`INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')`);
           await expect(migrate(b)).rejects.toThrow(/schema version 999/);
           await expect(migrate(b)).rejects.toBeInstanceOf(Conflict);
@@ -395,6 +397,148 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         await stopA();
         await stopB();
         expect(newsForB).toBe(0);
+      });
+    });
+
+    describe('admission', () => {
+      /** A running stageless campaign whose hosts all share one cluster and failure domain. */
+      async function limitedCampaign(hosts: number, maxHostsOut: number) {
+        const base = samplePlan({ hosts, stageless: true });
+        const plan = {
+          ...base,
+          limits: {
+            ...base.limits,
+            maxHostsOut: { fleet: maxHostsOut, cluster: maxHostsOut, failureDomain: maxHostsOut },
+          },
+        };
+        const { id } = await store.createCampaign(plan, 'alice', T0);
+        await store.setCampaignState(id, 'approved', ADMIN, T0);
+        await store.setCampaignState(id, 'running', ADMIN, T0);
+        return id;
+      }
+
+      test('admits a host only while the hosts out, whoever holds them, leave room', async () => {
+        const id = await limitedCampaign(3, 1);
+        const [a, b] = [worker('a'), worker('b')];
+        const first = await store.admitHost(id, 'host-0', a, 60_000, T0);
+        expect(first.admitted).toBe(true);
+        const second = await store.admitHost(id, 'host-1', b, 60_000, T0);
+        expect(second).toMatchObject({ admitted: false, why: 'limit' });
+        expect(second.admitted ? '' : second.reason).toMatch(/has 1 hosts out of service \(limit 1\)/);
+        expect((await store.leases(id)).map((l) => l.host)).toEqual(['host-0']);
+        // A failed host stays out; a done one frees its place.
+        const lease = first.admitted ? first.lease : undefined;
+        for (const action of await store.actions(id, { host: 'host-0' }))
+          await store.skipAction(lease!, action.seq, 'test', T0);
+        await store.setHostState(lease!, 'done', 'test', T0);
+        expect(await store.admitHost(id, 'host-1', b, 60_000, T0)).toMatchObject({ admitted: true });
+        const states = Object.fromEntries((await store.hosts(id)).map((h) => [h.host, h.state]));
+        expect(states).toEqual({ 'host-0': 'done', 'host-1': 'active', 'host-2': 'pending' });
+        const taken = (await store.events(id, { limit: 1000 })).filter(
+          (e) => e.kind === 'host-state' && e.data.to === 'active',
+        );
+        expect(taken.map((e) => [e.host, e.actor])).toEqual([
+          ['host-0', a],
+          ['host-1', b],
+        ]);
+      });
+
+      test('refuses a host that is not pending or a campaign that is not running, changing nothing', async () => {
+        const id = await limitedCampaign(2, 2);
+        const a = worker('a');
+        expect(await store.admitHost(id, 'host-0', a, 60_000, T0)).toMatchObject({ admitted: true });
+        expect(await store.admitHost(id, 'host-0', a, 60_000, T0)).toMatchObject({
+          admitted: false,
+          why: 'not-ready',
+        });
+        await store.setCampaignState(id, 'paused', ADMIN, T0);
+        expect(await store.admitHost(id, 'host-1', a, 60_000, T0)).toMatchObject({
+          admitted: false,
+          reason: 'the campaign is paused',
+        });
+        expect((await store.hosts(id)).map((h) => h.state)).toEqual(['active', 'pending']);
+      });
+
+      test('clients admitting at once never take more hosts than the limit', async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.integer({ min: 1, max: 3 }),
+            fc.integer({ min: 2, max: 6 }),
+            async (limit, n) => {
+              const id = await limitedCampaign(n, limit);
+              const clients = await Promise.all(Array.from({ length: n }, () => database.connect()));
+              try {
+                const answers = await Promise.all(
+                  clients.map((client, i) =>
+                    createCampaignStore(client).admitHost(id, `host-${i}`, worker('w'), 60_000, T0),
+                  ),
+                );
+                const admitted = answers.filter((a) => a.admitted).length;
+                expect(admitted).toBe(Math.min(limit, n));
+                const active = (await store.hosts(id)).filter((h) => h.state === 'active');
+                expect(active).toHaveLength(admitted);
+              } finally {
+                for (const client of clients) await client.close();
+              }
+            },
+          ),
+          { numRuns: 8 },
+        );
+      });
+
+      test("waits for the approvals asked for, a service's owners' consent among them", async () => {
+        const id = await limitedCampaign(2, 2);
+        const a = worker('a');
+        const asked = { approvals: ['service:web'] };
+        expect(await store.admitHost(id, 'host-0', a, 60_000, T0, asked)).toMatchObject({
+          admitted: false,
+          reason: 'waits for approval of service:web',
+        });
+        await expect(store.approveStage(id, 'service:mail', 'owner', T0)).rejects.toThrow(NotFound);
+        await store.approveStage(id, 'service:web', 'owner', T0);
+        expect(await store.admitHost(id, 'host-0', a, 60_000, T0, asked)).toMatchObject({ admitted: true });
+        expect((await store.approvals(id)).map((x) => [x.stage, x.approvedBy])).toEqual([
+          ['service:web', 'owner'],
+        ]);
+      });
+    });
+
+    describe('group commit', () => {
+      test('changes made at once each get their own answer; one refused leaves the others done', async () => {
+        const { id } = await store.createCampaign(samplePlan({ hosts: 30, stageless: true }), 'alice', T0);
+        await store.setCampaignState(id, 'approved', ADMIN, T0);
+        await store.setCampaignState(id, 'running', ADMIN, T0);
+        const w = worker('g');
+        // Taken one by one: what runs at once here is the action changes alone.
+        const leases: HostLease[] = [];
+        for (let i = 0; i < 30; i++) leases.push(await activeHost(id, `host-${i}`, w, T0 + i));
+        const firsts = await Promise.all(
+          leases.map(async (l) => (await store.actions(id, { host: l.host }))[0]!),
+        );
+        const zombie = { ...leases[0]!, epoch: leases[0]!.epoch - 1 };
+        const answers = await Promise.allSettled([
+          store.startAction(zombie, firsts[0]!.seq, T0 + 100),
+          ...leases.slice(1).map((l, i) => store.startAction(l, firsts[i + 1]!.seq, T0 + 100 + i)),
+        ]);
+        expect(answers[0]).toMatchObject({ status: 'rejected', reason: expect.any(Conflict) });
+        expect(answers.slice(1).every((a) => a.status === 'fulfilled' && a.value.state === 'started')).toBe(
+          true,
+        );
+        const finished = await Promise.all(
+          leases
+            .slice(1)
+            .map((l, i) => store.finishAction(l, firsts[i + 1]!.seq, { outcome: 'succeeded' }, T0 + 200 + i)),
+        );
+        expect(finished.map((a) => [a.state, a.attempts, a.endedAt])).toEqual(
+          finished.map((_, i) => ['succeeded', 1, T0 + 200 + i]),
+        );
+        const events = (await store.events(id, { limit: 10_000 })).filter(
+          (e) => e.kind === 'action-succeeded',
+        );
+        expect(events.map((e) => [e.action, e.at]).sort((a, b) => a[0]! - b[0]!)).toEqual(
+          firsts.slice(1).map((a, i) => [a.seq, T0 + 200 + i]),
+        );
+        expect((await store.actions(id, { host: 'host-0' }))[0]!.state).toBe('pending');
       });
     });
 

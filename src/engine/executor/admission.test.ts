@@ -21,6 +21,19 @@ describe('admission', () => {
     expect(ready(first!, new Map([['host-1', 'failed']]))).toBe(true);
   });
 
+  it('breaks waits that would go round in a circle, in plan order', () => {
+    const cyclic = samplePlan({ hosts: 3 });
+    // host-0 → host-1 → host-2 → host-0: each host's guest lands on the next.
+    const plans = hostPlans(cyclic);
+    expect(plans.map((p) => [p.host, p.landsOn])).toEqual([
+      ['host-0', ['host-1']],
+      ['host-1', ['host-2']],
+      ['host-2', []],
+    ]);
+    const states = new Map(plans.map((p) => [p.host, 'pending' as const]));
+    expect(plans.filter((p) => ready(p, states)).map((p) => p.host)).toEqual(['host-2']);
+  });
+
   it('counts active and failed hosts against every level of the limits', () => {
     const plans = hostPlans(plan);
     const limits = { fleet: 2, cluster: 2, failureDomain: 1 };

@@ -25,6 +25,8 @@ export interface WorkerContext {
    * platform showing it: without them two hosts could both take the last unit of a budget.
    */
   reserved: Map<string, number>;
+  /** Guests this worker is launching a migration of, per target, until the platform shows it. */
+  launching: Map<string, Set<string>>;
 }
 
 export function inventory(plan: Plan) {

@@ -1,4 +1,5 @@
 import { Conflict, HvpatchError, Unavailable } from '../../core/errors.js';
+import type { PlatformGuest } from '../../core/ports.js';
 import type { ActionRecord } from '../../store/index.js';
 import { reserveBudget } from './budget.js';
 import type { WorkerContext } from './context.js';
@@ -49,7 +50,7 @@ export async function migrate(
         });
       const hosts = await platform.listHosts();
       const guests = await platform.listGuests();
-      const target = chooseTarget(ctx, action, tried, hosts, guests);
+      const target = chooseTarget(ctx, action, tried, hosts, guests, await landing(ctx, guest, guests));
       if (target === undefined) {
         if (clock.now() >= deadline)
           return failed(`no valid target for guest ${guest} (tried: ${[...tried].join(', ') || 'none'})`);
@@ -58,6 +59,7 @@ export async function migrate(
       }
       const release = await reserveBudget(ctx, guest);
       if (release === undefined) return failed(`the budget of guest ${guest}'s service stayed full`);
+      const unclaim = claim(ctx.launching, target, guest);
       try {
         await platform.liveMigrate(guest, target);
         launched = true;
@@ -65,6 +67,7 @@ export async function migrate(
         if (error instanceof Conflict) tried.add(target);
         throw error;
       } finally {
+        unclaim();
         release();
       }
     } catch (error) {
@@ -79,6 +82,47 @@ export async function migrate(
       pause = errors;
     }
   }
+}
+
+/**
+ * Where the guests of `guest`'s anti-affinity group that are migrating now will land: until
+ * the switch-over the platform still shows them on their source, yet their target must already
+ * count as holding them, or two of a group could be sent to one host.
+ */
+async function landing(
+  ctx: WorkerContext,
+  guest: string,
+  guests: readonly PlatformGuest[],
+): Promise<{ guest: string; host: string }[]> {
+  const group = ctx.guestsById.get(guest)?.antiAffinityGroup ?? null;
+  if (group === null) return [];
+  const moving = guests.filter(
+    (g) =>
+      g.guest !== guest &&
+      g.state === 'migrating' &&
+      g.migration !== undefined &&
+      ctx.guestsById.get(g.guest)?.antiAffinityGroup === group,
+  );
+  const found: { guest: string; host: string }[] = [];
+  for (const g of moving) {
+    const status = await ctx.platform.migrationStatus(g.migration!);
+    if (!status.finished || status.phase === 'completed') found.push({ guest: g.guest, host: status.target });
+  }
+  // Launched by this worker but not yet shown by the platform.
+  for (const [host, launching] of ctx.launching)
+    for (const other of launching)
+      if (other !== guest && ctx.guestsById.get(other)?.antiAffinityGroup === group)
+        found.push({ guest: other, host });
+  return found;
+}
+
+function claim(launching: Map<string, Set<string>>, host: string, guest: string): () => void {
+  const set = launching.get(host) ?? new Set<string>();
+  launching.set(host, set.add(guest));
+  return () => {
+    set.delete(guest);
+    if (set.size === 0) launching.delete(host);
+  };
 }
 
 /**

@@ -22,8 +22,13 @@ export interface ExecutorPolicy {
   maxFailedHosts: number;
   /** Halts the campaign once this share (0–100) of one stage's hosts have failed. */
   maxFailedPercentPerStage: number;
-  /** Halts the campaign once this many migrations have failed. */
+  /** Halts the campaign once this many migrations have failed (counted in the store, by every worker). */
   maxFailedMigrations: number;
+  /**
+   * Services whose owners must consent first (the policy's `approvals.ownerConsent`): a host
+   * carrying their guests waits until approval `service:NAME` is given for each.
+   */
+  ownerConsent: readonly string[];
 }
 
 export const DEFAULT_POLICY: ExecutorPolicy = {
@@ -38,6 +43,7 @@ export const DEFAULT_POLICY: ExecutorPolicy = {
   maxFailedHosts: 3,
   maxFailedPercentPerStage: 50,
   maxFailedMigrations: 20,
+  ownerConsent: [],
 };
 
 export function backoff(policy: ExecutorPolicy, attempt: number): number {

@@ -5,7 +5,7 @@ import { movesOnFrom, type WorkerContext } from './context.js';
 /**
  * A live-migration target valid NOW (safety invariants 2 and 3), from the platform's state
  * rather than the plan's: enabled and up, same CPU group, room for the guest, no guest of its
- * anti-affinity group, and not still due for a disruptive step in this campaign — unless it is
+ * anti-affinity group there or on its way there, and not still due for a disruptive step in this campaign — unless it is
  * the plan's own target and the plan moves the guest on from there. The plan's target is
  * preferred; otherwise the roomiest host this campaign has finished with.
  */
@@ -15,6 +15,8 @@ export function chooseTarget(
   tried: ReadonlySet<string>,
   hosts: readonly PlatformHost[],
   guests: readonly PlatformGuest[],
+  /** Guests on their way to a host: they count as on it already. */
+  landing: readonly { guest: string; host: string }[] = [],
 ): string | undefined {
   const guestId = action.guest!;
   const spec = ctx.guestsById.get(guestId);
@@ -29,13 +31,13 @@ export function chooseTarget(
     if (candidate.vcpuCeiling - candidate.vcpuUsed < (spec?.vcpu ?? 0)) return false;
     if (!settledFor(ctx, candidate.id, guestId, planned)) return false;
     const group = spec?.antiAffinityGroup ?? null;
+    const sameGroup = (other: string) =>
+      other !== guestId && ctx.guestsById.get(other)?.antiAffinityGroup === group;
     return (
       group === null ||
-      !guests.some(
-        (other) =>
-          other.host === candidate.id &&
-          other.guest !== guestId &&
-          ctx.guestsById.get(other.guest)?.antiAffinityGroup === group,
+      !(
+        guests.some((other) => other.host === candidate.id && sameGroup(other.guest)) ||
+        landing.some((other) => other.host === candidate.id && sameGroup(other.guest))
       )
     );
   });

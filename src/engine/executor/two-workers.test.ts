@@ -6,6 +6,7 @@ import { startCampaign } from './campaign.js';
 import { runWorker } from './worker.js';
 import { Killed, killSwitch } from '../testing/crash.js';
 import { checkRun } from '../testing/invariants.js';
+import { hostLimitBreaches } from '../testing/limits-replay.js';
 import { TEST_POLICY } from '../testing/scenario.js';
 import { widePlan } from '../testing/wide-plan.js';
 
@@ -28,7 +29,8 @@ const open = async () => {
 it(
   'two workers on one PostgreSQL finish a 500-host campaign; one dies, the other takes its hosts over',
   async () => {
-    const { fleet, plan } = widePlan(500, 11);
+    // Limits tighter than the two workers' concurrency together, so that they compete for them.
+    const { fleet, plan } = widePlan(500, 11, { fleet: 40, cluster: 25, failureDomain: 2 });
     const env = createSimEnvironment(fleet, { seed: 11 });
     const admin = await open();
     const campaign = await startCampaign(admin, plan, { actor: 'test', now: env.clock.now() });
@@ -79,6 +81,8 @@ it(
       expect(action.attempts).toBe(requeued.has(action.seq) ? 2 : 1);
     }
     expect(await checkRun(env.sim, plan, admin, campaign)).toEqual([]);
+    // Safety invariant 2 at every instant of the run, whichever worker took which host.
+    expect(hostLimitBreaches(plan, events)).toEqual([]);
     // Virtual time runs ahead while a worker waits on the database, so leases also run out in a
     // healthy run: the worker is fenced off, takes the host again, and reconciles.
     const interrupted = events.filter((e) => e.kind === 'host-interrupted').length;

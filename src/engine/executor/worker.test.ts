@@ -3,7 +3,7 @@ import { createSimEnvironment } from '../../drivers/sim/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { Killed, killSwitch } from '../testing/crash.js';
 import { checkRun } from '../testing/invariants.js';
-import { runScenario, TEST_POLICY, type Scenario } from '../testing/scenario.js';
+import { runScenario, scenarioFleet, TEST_POLICY, type Scenario } from '../testing/scenario.js';
 import { widePlan } from '../testing/wide-plan.js';
 import { startCampaign } from './campaign.js';
 import { runWorker } from './worker.js';
@@ -75,6 +75,71 @@ describe('runWorker', () => {
     expect(result.outcome.state).toBe('completed');
     const events = await store.events(result.campaign, { limit: 10_000 });
     expect(events.some((e) => e.kind === 'migration-failed' && e.reason?.includes('hung'))).toBe(true);
+  });
+
+  it('counts failed migrations in the store: a restarted worker halts on what an earlier one saw fail', async () => {
+    const { fleet, plan } = scenarioFleet({
+      ...healthy,
+      baseline: 'nova-evacuate',
+      coldEvery: undefined as never,
+    });
+    const env = createSimEnvironment(fleet, {
+      seed: healthy.seed,
+      faults: { targeted: [{ kind: 'migration-fails', times: 1 }] },
+    });
+    const campaign = await startCampaign(store, plan, { actor: 'test', now: env.clock.now() });
+    // What a worker that died after a failed migration left in the audit trail.
+    await store.recordEvent(
+      { campaignId: campaign, actor: 'w-earlier', kind: 'migration-failed', reason: 'test' },
+      env.clock.now(),
+    );
+    const outcome = await runWorker({
+      store,
+      platform: env.platform,
+      agent: env.hostAgent,
+      clock: env.clock,
+      campaign,
+      worker: 'w-later',
+      leaseTtlMs: 900_000,
+      policy: { ...TEST_POLICY, maxFailedMigrations: 2 },
+    });
+    expect(outcome.state).toBe('halted');
+    const events = await store.events(campaign, { limit: 10_000 });
+    expect(events.find((e) => e.kind === 'campaign-state' && e.data.to === 'halted')?.reason).toBe(
+      '2 migrations failed (threshold 2)',
+    );
+    expect(await checkRun(env.sim, plan, store, campaign)).toEqual([]);
+  });
+
+  it("holds a host carrying a consenting service's guests until its owners approve, recording why", async () => {
+    const { fleet, plan } = scenarioFleet(healthy);
+    const service = plan.fleet.guests.find((g) => g.service !== null)!.service!;
+    const carrying = new Set(plan.fleet.guests.filter((g) => g.service === service).map((g) => g.host));
+    const env = createSimEnvironment(fleet, { seed: healthy.seed });
+    const campaign = await startCampaign(store, plan, { actor: 'test', now: env.clock.now() });
+    const run = (worker: string) =>
+      runWorker({
+        store,
+        platform: env.platform,
+        agent: env.hostAgent,
+        clock: env.clock,
+        campaign,
+        worker,
+        leaseTtlMs: 900_000,
+        policy: { ...TEST_POLICY, ownerConsent: [service] },
+      });
+    const first = await run('w-consent-1');
+    expect(first.blocked).toBeDefined();
+    const hosts = new Map((await store.hosts(campaign)).map((h) => [h.host, h.state]));
+    const planned = new Set(plan.actions.map((a) => a.host));
+    for (const host of planned) expect(hosts.get(host)).toBe(carrying.has(host) ? 'pending' : 'done');
+    const waits = (await store.events(campaign, { limit: 10_000 })).filter((e) => e.kind === 'host-waiting');
+    expect(new Set(waits.map((e) => e.host))).toEqual(new Set([...carrying].filter((h) => planned.has(h))));
+    expect(waits.every((e) => e.reason === `waits for approval of service:${service}`)).toBe(true);
+
+    await store.approveStage(campaign, `service:${service}`, 'owner', env.clock.now());
+    expect((await run('w-consent-2')).state).toBe('completed');
+    expect(await checkRun(env.sim, plan, store, campaign)).toEqual([]);
   });
 
   it('marks a host that does not come back failed, alerts, and goes on with the others', async () => {

@@ -1,11 +1,14 @@
 import { Conflict, HvpatchError } from '../../core/errors.js';
 import type { Clock, HostAgent, Platform } from '../../core/ports.js';
 import type { CampaignState, CampaignStore, HostLease, LeaseRecord } from '../../store/index.js';
-import { hostPlans, OutCounter, ready, type HostPlan } from './admission.js';
+import { approvalsNeeded, hostPlans, OutCounter, ready, type HostPlan } from './admission.js';
 import { inventory, type WorkerContext } from './context.js';
 import { DEFAULT_STORE_DELAYS_MS, durableStore } from './durable.js';
 import { runHost, type HostControl } from './host-runner.js';
 import { DEFAULT_POLICY, type ExecutorPolicy } from './policy.js';
+
+/** The event a failed migration leaves; the threshold counts them across workers and restarts. */
+const MIGRATION_FAILED = 'migration-failed';
 
 export interface RunWorkerOptions {
   store: CampaignStore;
@@ -54,7 +57,10 @@ class Worker {
   private fatal: unknown;
   private halting: string | undefined;
   private aborting = false;
+  /** Migrations failed in this campaign, by any worker, as last counted in the store. */
   private failedMigrations = 0;
+  /** The last wait recorded per host, so that a wait is recorded once, not every round. */
+  private readonly waits = new Map<string, string>();
   /** Approvals only ever grow, so they are read again only when a stage is not yet known approved. */
   private readonly approved = new Set<string>();
   /** Hosts whose runner ended since the host states were last read: those states are stale. */
@@ -87,8 +93,11 @@ class Worker {
       ...inventory(record.plan),
       hostStates: new Map(),
       reserved: new Map(),
+      launching: new Map(),
     };
     this.plans.push(...hostPlans(record.plan));
+    // Counted in the store, so that a restarted worker, or another one, goes on from the same count.
+    this.failedMigrations = await store.countEvents(options.campaign, MIGRATION_FAILED);
     void this.heartbeat();
     try {
       return await this.schedule();
@@ -102,8 +111,8 @@ class Worker {
     const { store, campaign } = this.ctx;
     for (;;) {
       this.rethrow();
-      // The summary, not the record: the record carries the whole plan.
-      const state = (await store.campaigns()).find((c) => c.id === campaign)?.state ?? 'aborted';
+      // The state alone, not the record: the record carries the whole plan.
+      const state = await store.campaignState(campaign);
       this.justFinished.clear();
       for (const host of await store.hosts(campaign)) this.ctx.hostStates.set(host.host, host.state);
       this.aborting = state === 'aborting';
@@ -128,6 +137,8 @@ class Worker {
   /**
    * Takes hosts whose turn has come; returns how many, and how many were held by another
    * worker (one that may have died between taking a host and starting it: wait for its lease).
+   * A fresh host is taken by the store, atomically against every worker's hosts out; the
+   * counts read here only spare the store hosts that cannot fit.
    */
   private async admit(state: CampaignState): Promise<{ admitted: number; busy: number }> {
     const { store, campaign, plan } = this.ctx;
@@ -141,7 +152,8 @@ class Worker {
       orphans.length === 0
         ? new Map<string, LeaseRecord>()
         : new Map((await store.leases(campaign)).map((l) => [l.host, l]));
-    if (opening && pending.some((p) => p.stage !== undefined && !this.approved.has(p.stage)))
+    const needs = new Map(pending.map((p) => [p.host, approvalsNeeded(p, this.policy.ownerConsent)]));
+    if (opening && [...needs.values()].some((keys) => keys.some((k) => !this.approved.has(k))))
       for (const a of await store.approvals(campaign)) this.approved.add(a.stage);
     const out = OutCounter.of(plan.limits.maxHostsOut, this.plans, states);
     const room = () => this.inFlight.size < this.concurrency;
@@ -152,30 +164,58 @@ class Worker {
       if (this.inFlight.has(p.host) || this.justFinished.has(p.host)) continue;
       const hostState = states.get(p.host);
       // Taken up by a worker that died or lost it: taken over to finish it, or to bring it back.
-      const orphan = hostState === 'active' && this.free(leases.get(p.host));
-      const fresh =
-        hostState === 'pending' &&
-        opening &&
-        (p.stage === undefined || this.approved.has(p.stage)) &&
-        ready(p, states) &&
-        out.fits(p);
-      if (!orphan && !fresh) continue;
-      const lease = await store.acquireHostLease(
+      if (hostState === 'active' && this.free(leases.get(p.host))) {
+        const lease = await this.acquire(p.host);
+        if (lease === null) busy++;
+        else {
+          admitted++;
+          this.start(lease);
+        }
+        continue;
+      }
+      if (hostState !== 'pending' || !opening) continue;
+      const approvals = needs.get(p.host)!;
+      const missing = approvals.filter((k) => !this.approved.has(k));
+      if (missing.length > 0) {
+        await this.waiting(p.host, `waits for approval of ${missing.join(', ')}`);
+        continue;
+      }
+      if (!ready(p, states) || !out.fits(p)) continue;
+      const admission = await store.admitHost(
         campaign,
         p.host,
         this.ctx.worker,
         this.ctx.leaseTtlMs,
         this.now(),
+        {
+          approvals,
+        },
       );
-      if (lease === null) {
-        busy++;
+      if (!admission.admitted) {
+        if (admission.why === 'held') busy++;
         continue;
       }
-      if (fresh) out.add(p);
+      out.add(p);
+      states.set(p.host, 'active');
       admitted++;
-      this.start(lease);
+      this.start(admission.lease);
     }
     return { admitted, busy };
+  }
+
+  private acquire(host: string): Promise<HostLease | null> {
+    const { store, campaign, worker, leaseTtlMs } = this.ctx;
+    return store.acquireHostLease(campaign, host, worker, leaseTtlMs, this.now());
+  }
+
+  /** A host held back by something only a person can give is a recorded wait, once per reason. */
+  private async waiting(host: string, reason: string): Promise<void> {
+    if (this.waits.get(host) === reason) return;
+    this.waits.set(host, reason);
+    await this.ctx.store.recordEvent(
+      { campaignId: this.ctx.campaign, actor: this.ctx.worker, kind: 'host-waiting', host, reason },
+      this.now(),
+    );
   }
 
   private free(lease: LeaseRecord | undefined): boolean {
@@ -209,7 +249,7 @@ class Worker {
   private control(): HostControl {
     return {
       refresh: async () => {
-        const state = (await this.ctx.store.campaigns()).find((c) => c.id === this.ctx.campaign)?.state;
+        const state = await this.ctx.store.campaignState(this.ctx.campaign);
         this.aborting = state === 'aborting';
       },
       recallReason: () => (this.aborting ? 'the campaign is being aborted' : this.halting),
@@ -217,17 +257,12 @@ class Worker {
         this.checkThresholds();
       },
       migrationFailed: async (host, why) => {
-        this.failedMigrations++;
-        await this.ctx.store.recordEvent(
-          {
-            campaignId: this.ctx.campaign,
-            actor: this.ctx.worker,
-            kind: 'migration-failed',
-            host,
-            reason: why,
-          },
+        const { store, campaign, worker } = this.ctx;
+        await store.recordEvent(
+          { campaignId: campaign, actor: worker, kind: MIGRATION_FAILED, host, reason: why },
           this.now(),
         );
+        this.failedMigrations = await store.countEvents(campaign, MIGRATION_FAILED);
         this.checkThresholds();
       },
     };
@@ -272,7 +307,7 @@ class Worker {
     if (this.halting !== undefined) return set('halted', this.halting);
     const waiting = this.plans.filter((p) => this.ctx.hostStates.get(p.host) === 'pending');
     if (waiting.length === 0) return set('completed', 'every host is through');
-    const blocked = `hosts ${waiting.map((p) => p.host).join(', ')} wait on a stage approval, a limit taken by failed hosts, or hosts their guests land on`;
+    const blocked = `hosts ${waiting.map((p) => p.host).join(', ')} wait on a stage approval or an owner's consent, a limit taken by failed hosts, or hosts their guests land on`;
     await store.recordEvent(
       { campaignId: campaign, actor: worker, kind: 'campaign-blocked', reason: blocked },
       this.now(),

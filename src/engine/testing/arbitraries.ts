@@ -43,6 +43,8 @@ export function scenarios({ maxKills }: { maxKills: number }): fc.Arbitrary<Scen
       kills: fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: maxKills }),
       unplannedGuest: fc.boolean(),
       coldEvery: fc.constantFrom(undefined, 3),
+      // 8: every host a domain of its own (fleets have at most 8 hosts).
+      domains: fc.constantFrom(1, 2, 3, 8),
     })
     .map(({ probabilities, targeted, coldEvery, ...rest }) => ({
       ...rest,

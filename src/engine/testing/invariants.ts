@@ -3,6 +3,7 @@ import { compareDebianVersions } from '../../core/versions/index.js';
 import { auditWorld, type Simulation } from '../../core/sim/index.js';
 import type { ActionRecord, CampaignStore, HostRecord, StoreEvent } from '../../store/index.js';
 import { DISABLE_REASON } from '../executor/policy.js';
+import { hostLimitBreaches } from './limits-replay.js';
 
 /**
  * Every safety invariant and every "nothing lost, nothing repeated" rule a finished run must
@@ -20,6 +21,7 @@ export async function checkRun(
   const hosts = await store.hosts(campaign);
   const events = await allEvents(store, campaign);
   problems.push(...disruptions(sim, plan), ...budgets(sim, plan), ...outOfService(sim, hosts, events));
+  problems.push(...hostLimitBreaches(plan, events).map((p) => `limits: ${p}`));
   problems.push(
     ...ledger(
       sim,

@@ -25,6 +25,12 @@ export interface Scenario {
   unplannedGuest: boolean;
   /** Every n-th guest can only be cold-migrated and belongs to a service that consents to being stopped. */
   coldEvery?: number;
+  /**
+   * Failure domains the hosts are dealt into, one host out at a time in each (at least 1):
+   * with several, a host that failed holds only its own domain's place and the campaign goes
+   * on in the others, so runs reach their later steps.
+   */
+  domains?: number;
 }
 
 export interface ScenarioResult {
@@ -57,7 +63,10 @@ export const TEST_POLICY: Partial<ExecutorPolicy> = {
 };
 
 export function scenarioFleet(s: Scenario): { fleet: Fleet; plan: Plan } {
-  const fleet = generateFleet({ hosts: s.hosts, seed: s.seed, guestsPerHost: 2 });
+  const fleet = spreadOverDomains(
+    generateFleet({ hosts: s.hosts, seed: s.seed, guestsPerHost: 2 }),
+    s.domains ?? 1,
+  );
   if (s.coldEvery !== undefined) {
     const consenting = new Set(fleet.services.filter((svc) => svc.consentInPlaceReboot).map((svc) => svc.id));
     fleet.guests.forEach((g, i) => {
@@ -79,11 +88,24 @@ export function scenarioFleet(s: Scenario): { fleet: Fleet; plan: Plan } {
     hidden === undefined ? fleet : { ...fleet, guests: fleet.guests.filter((g) => g !== hidden) };
   const plan = planBaseline(s.baseline, {
     fleet: planning,
-    policy: Policy.parse({}),
+    // As many hosts out at once as there are domains, one per domain (the default limits).
+    policy: Policy.parse({ concurrency: { fleetPercent: 100, perCluster: Math.max(2, s.domains ?? 1) } }),
     work: workFromUpdates(planning, newestKnownUpdates),
     startsAt: '2026-01-05T00:00:00Z',
   });
   return { fleet, plan };
+}
+
+/** Deals the hosts round-robin into `domains` failure domains, modelled on the generator's first. */
+function spreadOverDomains(fleet: Fleet, domains: number): Fleet {
+  if (domains <= 1) return fleet;
+  const model = fleet.failureDomains.find((d) => d.id === fleet.hosts[0]!.failureDomain)!;
+  const ids = Array.from({ length: domains }, (_, i) => `${model.id}-${i}`);
+  return {
+    ...fleet,
+    failureDomains: [...fleet.failureDomains, ...ids.map((id) => ({ ...model, id }))],
+    hosts: fleet.hosts.map((h, i) => ({ ...h, failureDomain: ids[i % domains]! })),
+  };
 }
 
 let runs = 0;

@@ -5,9 +5,13 @@ import { planFleet, workFromUpdates, type Plan, type PlanAction } from '../../co
 /**
  * A wide campaign for load: every host patched and rebooted at once if the limits allow,
  * its guests stopped beforehand (so no reboot disrupts anyone and no migration is needed),
- * and limits as wide as the fleet: what is measured is the engine, not the plan.
+ * and limits as wide as the fleet unless given: what is measured is the engine, not the plan.
  */
-export function widePlan(hosts: number, seed: number): { fleet: Fleet; plan: Plan } {
+export function widePlan(
+  hosts: number,
+  seed: number,
+  maxHostsOut: Plan['limits']['maxHostsOut'] = { fleet: hosts, cluster: hosts, failureDomain: hosts },
+): { fleet: Fleet; plan: Plan } {
   const generated = generateFleet({ hosts, seed, guestsPerHost: 1 });
   const fleet: Fleet = {
     ...generated,
@@ -31,7 +35,7 @@ export function widePlan(hosts: number, seed: number): { fleet: Fleet; plan: Pla
     startsAt: '2026-01-05T00:00:00Z',
     fleet: planFleet(fleet, work),
     limits: {
-      maxHostsOut: { fleet: hosts, cluster: hosts, failureDomain: hosts },
+      maxHostsOut,
       serviceBudgets: {},
       migrationsPerHost: 2,
       migrationsPerLink: 1,

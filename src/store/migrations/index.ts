@@ -1,4 +1,5 @@
 import { statements as initial } from './0001-initial.js';
+import { statements as admission } from './0002-admission.js';
 
 export interface Migration {
   version: number;
@@ -7,4 +8,7 @@ export interface Migration {
 }
 
 /** In order; a migration, once released, is never edited: a change is a new one. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', statements: initial }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', statements: initial },
+  { version: 2, name: 'admission', statements: admission },
+];
