@@ -3,13 +3,13 @@ import { z } from 'zod';
 import {
   BadInput,
   Conflict,
-  HvpatchError,
   NotFound,
   PermissionDenied,
   TimedOut,
   Unavailable,
   type ErrorCode,
 } from '../../core/errors.js';
+import { errorResponse } from '../../api/http-errors.js';
 import type { OwnerReply } from '../../engine/owners/index.js';
 import type { CampaignSummary, StoreEvent } from '../../store/index.js';
 import type { CampaignAccess, ControlVerb } from './access.js';
@@ -31,7 +31,14 @@ const VERBS: readonly ControlVerb[] = ['pause', 'resume', 'abort'];
 
 export function serveControl(socket: string, access: CampaignAccess): Promise<() => Promise<void>> {
   const server = createServer((req, res) => {
-    handle(access, req, res).catch((error: unknown) => reply(res, statusOf(error), errorBody(error)));
+    handle(access, req, res).catch((error: unknown) => {
+      const { status, body } = errorResponse(
+        error instanceof SyntaxError
+          ? new BadInput([{ path: 'body', message: `not JSON: ${error.message}` }])
+          : error,
+      );
+      reply(res, status, body);
+    });
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -130,27 +137,6 @@ function body(stream: IncomingMessage): Promise<string> {
 function reply(res: ServerResponse, status: number, value: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(value));
-}
-
-const STATUS: Record<ErrorCode, number> = {
-  BAD_INPUT: 400,
-  PERMISSION_DENIED: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  TIMED_OUT: 504,
-  UNAVAILABLE: 503,
-};
-
-function statusOf(error: unknown): number {
-  if (error instanceof SyntaxError) return 400;
-  return error instanceof HvpatchError ? STATUS[error.code] : 500;
-}
-
-function errorBody(error: unknown) {
-  if (error instanceof SyntaxError)
-    return { error: { code: 'BAD_INPUT', message: `not JSON: ${error.message}` } };
-  const code = error instanceof HvpatchError ? error.code : 'INTERNAL';
-  return { error: { code, message: error instanceof Error ? error.message : String(error) } };
 }
 
 /** The same error on this side of the socket, so the CLI exits as if it had opened the store itself. */

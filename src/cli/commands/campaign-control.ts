@@ -49,7 +49,10 @@ export function registerCampaignCommands(program: Command): void {
     );
 
   for (const [verb, description] of [
-    ['pause', 'stop taking new hosts; hosts in flight are finished'],
+    [
+      'pause',
+      'take no new hosts and start no new actions; hosts in flight go on where they stopped on resume',
+    ],
     ['resume', 'go on with a paused or halted campaign'],
     ['abort', 'end the campaign: hosts in flight are brought back to service, no new ones are taken'],
   ] as const) {

@@ -54,6 +54,11 @@ export async function runHost(ctx: WorkerContext, lease: HostLease, control: Hos
 
 class HostRunner {
   private actions: ActionRecord[] = [];
+  /**
+   * Brought back once per recall: a host whose planned work was all done has nothing to skip
+   * or append, so "recovering" never shows in its actions and would be asked for again forever.
+   */
+  private recalled = false;
   private readonly host: string;
 
   constructor(
@@ -84,7 +89,8 @@ class HostRunner {
       }
       if (firstPending(this.actions)?.kind === 'reboot') await this.control.refresh();
       const recall = this.control.recallReason();
-      if (recall !== undefined && !recovering) {
+      if (recall !== undefined && !recovering && !this.recalled) {
+        this.recalled = true;
         await this.recover(recall);
         continue;
       }
@@ -199,7 +205,10 @@ class HostRunner {
         (a) => a.kind === kind && a.state === 'succeeded' && (guest === undefined || a.guest === guest),
       );
     const recall = this.control.recallReason();
-    if (recall !== undefined && done('install') && !done('reboot')) await this.rollback();
+    // Only a host the plan meant to reboot is left with packages not in effect; for one whose
+    // plan was to install and defer activation, the install is its work done, not a half step.
+    const rebootPlanned = this.actions.some((a) => a.kind === 'reboot');
+    if (recall !== undefined && rebootPlanned && done('install') && !done('reboot')) await this.rollback();
     const back: PlanAction[] = [];
     for (const stop of this.actions.filter((a) => a.kind === 'stop-guest' && a.state === 'succeeded'))
       if (!done('start-guest', stop.guest!))

@@ -1,4 +1,5 @@
-import { Unavailable } from '../../core/errors.js';
+import { NotFound, Unavailable } from '../../core/errors.js';
+import type { GuestLocation } from '../../core/ports.js';
 import { compareDebianVersions } from '../../core/versions/index.js';
 import type { ActionRecord } from '../../store/index.js';
 import type { WorkerContext } from './context.js';
@@ -18,6 +19,21 @@ export type Probe =
 /** Unreachable is an answer for a host being rebooted; other failures go to the caller's retry. */
 const unreachable = (error: unknown) => error instanceof Unavailable;
 
+/** Where the guest is; NotFound when it was deleted since planning, which no retry changes. */
+async function locate(ctx: WorkerContext, guest: string): Promise<GuestLocation | undefined> {
+  try {
+    return await ctx.platform.locateGuest(guest);
+  } catch (error) {
+    if (error instanceof NotFound) return undefined;
+    throw error;
+  }
+}
+
+const gone = (guest: string): Probe => ({
+  state: 'impossible',
+  reason: `guest ${guest} no longer exists on the platform`,
+});
+
 export async function probe(ctx: WorkerContext, action: ActionRecord, bootIdBefore?: string): Promise<Probe> {
   const { platform, agent } = ctx;
   const spec = action.spec;
@@ -29,7 +45,8 @@ export async function probe(ctx: WorkerContext, action: ActionRecord, bootIdBefo
       return host.enabled === (spec.kind === 'enable') ? { state: 'done' } : { state: 'not-done' };
     }
     case 'migrate': {
-      const where = await platform.locateGuest(spec.guest!);
+      const where = await locate(ctx, spec.guest!);
+      if (where === undefined) return gone(spec.guest!);
       if (where.state === 'migrating') return { state: 'in-progress', migration: where.migration! };
       if (where.host !== spec.host) return { state: 'done', detail: { on: where.host } };
       if (where.state === 'stopped')
@@ -38,7 +55,8 @@ export async function probe(ctx: WorkerContext, action: ActionRecord, bootIdBefo
     }
     case 'stop-guest':
     case 'start-guest': {
-      const where = await platform.locateGuest(spec.guest!);
+      const where = await locate(ctx, spec.guest!);
+      if (where === undefined) return gone(spec.guest!);
       if (where.state === 'migrating') return { state: 'in-progress', migration: where.migration! };
       return (where.state === 'stopped') === (spec.kind === 'stop-guest')
         ? { state: 'done' }
