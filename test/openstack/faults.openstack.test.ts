@@ -2,8 +2,8 @@
  * Faults during a campaign on the real Nova, on a campaign that patches only the lab's empty
  * compute (fake-compute-4) with a server booted onto it for the test: Nova answering 503
  * while the migration runs. The campaign completes, every service is enabled and every
- * server is ACTIVE. (A server deleted during the campaign is not here: the executor loops
- * on it, see the report of issue 7.)
+ * server is ACTIVE. (A server deleted during the campaign is not here yet: the executor
+ * used to retry it forever, and now fails that move as impossible and brings the host back.)
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { wallClock } from '../../src/drivers/libvirt/index.js';
