@@ -4,6 +4,9 @@ STATE_DIR="$OS_DIR/.state"
 CLOUD_FILE="$STATE_DIR/cloud.json"
 PID_DIR="$STATE_DIR/pids"
 LOG_DIR="$STATE_DIR/logs"
+# PostgreSQL runs as the postgres user, which may not enter the checkout (a clone in a 0700
+# directory such as mktemp's or /root): its cluster lives where that user can reach it.
+PG_DIR="/var/tmp/hvpatch-openstack-pg-25432"
 # Debian's interpreter: another python3 may be first on PATH and cannot see Debian's packages.
 PY=/usr/bin/python3
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Database, Queryable, Row } from './database.js';
 import { Unavailable } from '../core/errors.js';
@@ -90,7 +91,11 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
           return result;
         } catch (error) {
           await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-          if (isTransient(error) && attempt < ATTEMPTS) continue;
+          if (isTransient(error) && attempt < ATTEMPTS) {
+            // At once, the same transactions would collide again: wait a random, growing while.
+            await sleep(Math.random() * Math.min(250, 5 * 2 ** attempt));
+            continue;
+          }
           throw toStoreError(error);
         } finally {
           client.removeListener('error', cut);
