@@ -1,4 +1,3 @@
-import { formatDuration } from '../../core/duration.js';
 import type { CampaignState, CampaignStore, HostState, Progress, StoreEvent } from '../../store/index.js';
 
 /** `hvpatch status --json`: a campaign as it stands. Field names are a contract for scripts. */
@@ -87,10 +86,6 @@ export function renderStatus(status: CampaignStatus): string {
 export function renderEvent(event: StoreEvent): string {
   const where = [event.host, event.guest].filter((x) => x !== null).join(' ');
   return `${iso(event.at)}  #${event.id}  ${event.actor}  ${event.kind}${where ? `  ${where}` : ''}${event.reason ? `  ${event.reason}` : ''}`;
-}
-
-export function elapsed(fromMs: number, toMs: number): string {
-  return formatDuration(Math.max(0, toMs - fromMs));
 }
 
 function iso(ms: number): string {
