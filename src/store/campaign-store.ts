@@ -24,6 +24,8 @@ import type {
 } from './model.js';
 import { validCampaignId } from './rows.js';
 
+const READ_COMMITTED = { isolation: 'read committed' } as const;
+
 /**
  * What the engine, the CLI and the API keep and read. Every write is one transaction, with
  * its events: after a crash, either all of it is there or none. Writes about a host carry its
@@ -140,12 +142,16 @@ export function createCampaignStore(db: Database): CampaignStore {
     countEvents: (campaign, kind) => countEvents(db, campaign, kind),
     watchEvents: (campaign, onNews, onLost) => watchEvents(db, campaign, onNews, onLost),
 
+    // Alone (not within an admission), taking a lease needs no more than the lease row, locked.
     acquireHostLease: (campaign, host, worker, ttlMs, now) =>
-      tx((t) => leases.acquireHostLease(t, campaign, host, worker, ttlMs, now)),
+      tx((t) => leases.acquireHostLease(t, campaign, host, worker, ttlMs, now), READ_COMMITTED),
     admitHost: (campaign, host, worker, ttlMs, now, options) =>
       tx((t) => admitHost(t, campaign, host, worker, ttlMs, now, options)),
-    heartbeat: (worker, now) => tx((t) => leases.heartbeat(t, worker, now)),
-    releaseLease: (lease, now) => tx((t) => leases.releaseLease(t, lease, now)),
+    // One fenced statement each: read committed re-checks its WHERE against the newest version
+    // of the lease, so a heartbeat (every few virtual minutes, which a fast simulated run turns
+    // into a stream) neither fails nor makes the release or write of the same lease fail.
+    heartbeat: (worker, now) => tx((t) => leases.heartbeat(t, worker, now), READ_COMMITTED),
+    releaseLease: (lease, now) => tx((t) => leases.releaseLease(t, lease, now), READ_COMMITTED),
     leases: (campaign) => leases.listLeases(db, campaign),
   };
 }

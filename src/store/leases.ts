@@ -23,19 +23,23 @@ export async function acquireHostLease(
     throw new BadInput([
       { path: 'ttlMs', message: `must be a positive number of milliseconds, not ${ttlMs}` },
     ]);
-  const [current] = await tx.query(
-    `SELECT c.state AS campaign_state, l.worker, l.epoch, l.expires_at
-     FROM campaign_hosts h
-     JOIN campaigns c ON c.id = h.campaign_id
-     LEFT JOIN host_leases l ON l.campaign_id = h.campaign_id AND l.host_id = h.host_id
+  const [target] = await tx.query(
+    `SELECT c.state AS campaign_state
+     FROM campaign_hosts h JOIN campaigns c ON c.id = h.campaign_id
      WHERE h.campaign_id = $1 AND h.host_id = $2`,
     [validCampaignId(campaign), host],
   );
-  if (current === undefined) throw new NotFound(`campaign ${campaign} has no host ${host}`);
-  if (current.campaign_state === 'aborted' || current.campaign_state === 'completed')
+  if (target === undefined) throw new NotFound(`campaign ${campaign} has no host ${host}`);
+  if (target.campaign_state === 'aborted' || target.campaign_state === 'completed')
     throw new Conflict(
-      `campaign ${campaign} is ${String(current.campaign_state)}: its hosts cannot be leased`,
+      `campaign ${campaign} is ${String(target.campaign_state)}: its hosts cannot be leased`,
     );
+  // Locked, so that the holder named in the event is the one replaced, however the lease is
+  // being heartbeated or taken meanwhile (read committed waits here rather than failing).
+  const [current = {}] = await tx.query(
+    `SELECT worker, epoch, expires_at FROM host_leases WHERE campaign_id = $1 AND host_id = $2 FOR UPDATE`,
+    [campaign, host],
+  );
   const holder = (current.worker ?? null) as string | null;
   if (holder !== null && holder !== worker && ms(current.expires_at) > now) return null;
 

@@ -42,13 +42,29 @@ it(
       policy: TEST_POLICY,
       concurrency: 60,
     };
-    const doomed = killSwitch(1_500);
+    // Killed at its 200th call on the platform or a host, which it makes only for hosts it
+    // holds, so that it certainly dies holding some (a count of all its calls could run out on
+    // heartbeats alone, before it took any host).
+    const doomed = killSwitch();
+    let doomedCalls = 0;
+    const counted = <T extends object>(port: T): T =>
+      Object.fromEntries(
+        Object.entries(port).map(([name, member]) => [
+          name,
+          typeof member !== 'function'
+            ? member
+            : (...args: unknown[]) => {
+                if (++doomedCalls === 200) doomed.kill();
+                return (member as (...a: unknown[]) => unknown).apply(port, args);
+              },
+        ]),
+      ) as T;
     const [a, b] = await Promise.allSettled([
       runWorker({
         ...common,
         store: doomed.wrap(await open()),
-        platform: doomed.wrap(env.platform),
-        agent: doomed.wrap(env.hostAgent),
+        platform: doomed.wrap(counted(env.platform)),
+        agent: doomed.wrap(counted(env.hostAgent)),
         clock: doomed.wrap(env.clock),
         worker: 'doomed',
       }),
