@@ -1,1 +1,1 @@
-export { optimumModel, OPTIMUM_MAX_HOSTS, type OptimumModel } from './model.js';
+export { optimumModel, OPTIMUM_MAX_HOSTS, OPTIMUM_SOLVER_OPTIONS, type OptimumModel } from './model.js';

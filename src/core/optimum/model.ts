@@ -3,6 +3,12 @@ import { hostDemands, planLimits, type PlanningInput, type StageGate } from '../
 
 /** Fleets up to this many hosts are small enough for the exact model. */
 export const OPTIMUM_MAX_HOSTS = 12;
+/**
+ * Options to solve the model with. HiGHS checks its optimum against rows in seconds with
+ * big-M coefficients of thousands, and with the lane cuts it can land a microsecond past
+ * its default tolerance and call that an error; ten microseconds change no makespan.
+ */
+export const OPTIMUM_SOLVER_OPTIONS = { mip_feasibility_tolerance: 1e-5 } as const;
 /** Past this many (k+1)-host groups of one scope the model would be too big to write down. */
 const MAX_GROUPS = 20_000;
 
@@ -33,7 +39,8 @@ export interface OptimumModel {
  * its optimum is a lower bound on the true optimum as well, and a planner's makespan over
  * it is an upper bound on the planner's true optimality gap.
  *
- * `gates`: as for `lowerBounds`, the number of hosts and soak of each stage gate, in order.
+ * `gates`: as for `lowerBounds`, the number of hosts and soak of each stage gate, in order;
+ * only those a plan really ran through (the planner's `followedStageGates`), or none.
  */
 export function optimumModel(
   input: PlanningInput,
@@ -97,6 +104,7 @@ export function optimumModel(
   for (const [limit, members] of scopes) {
     areaRows(`a${group}`, limit, members, p, earlier.length, rows);
     if (members.length <= limit) continue;
+    laneRows(`l${group}`, limit, members, p, rows, binaries);
     const groups = subsets(members, limit + 1);
     if (groups.length > MAX_GROUPS)
       throw new BadInput([
@@ -163,6 +171,39 @@ function areaRows(
     const terms = members.map((i) => `${num(p[i])} z${i}_${g}`);
     rows.push(` ${name}g${g}: ${limit} c${g} - ${limit} a${g} - ${terms.join(' - ')} >= 0`);
   }
+}
+
+/**
+ * Cuts that let the solver prove its optimum without ordering every pair: hosts out at
+ * most `limit` at a time form an interval graph with no more than `limit` overlapping,
+ * which `limit` colours cover, so the scope's hosts split into that many lanes, each one
+ * after another within the makespan. Implied by the order constraints, not new ones. As
+ * lanes are interchangeable, the first host takes the first lane and the n-th one of the
+ * first n; with one lane this is the area row already.
+ */
+function laneRows(
+  name: string,
+  limit: number,
+  members: readonly number[],
+  p: readonly number[],
+  rows: string[],
+  binaries: string[],
+): void {
+  if (limit < 2) return;
+  const lanes = Array.from({ length: limit }, () => [] as string[]);
+  members.slice(1).forEach((i, n) => {
+    const choices = lanes.slice(0, n + 2).map((terms, lane) => {
+      const variable = `${name}x${i}_${lane}`;
+      binaries.push(variable);
+      terms.push(`${num(p[i])} ${variable}`);
+      return variable;
+    });
+    // At least one: as strong (a second lane only adds load), and this HiGHS build fails on some such equalities.
+    rows.push(` ${name}h${i}: ${choices.join(' + ')} >= 1`);
+  });
+  lanes.forEach((terms, lane) =>
+    rows.push(` ${name}n${lane}: makespan - ${terms.join(' - ')} >= ${num(lane === 0 ? p[members[0]] : 0)}`),
+  );
 }
 
 /**

@@ -3,11 +3,11 @@ import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BadInput } from '../errors.js';
 import { Policy, type Fleet } from '../model/index.js';
-import { hostDemands, lowerBounds, workFromUpdates, type Plan, type PlanningInput } from '../plan/index.js';
+import { hostDemands, lowerBounds, workFromUpdates, type PlanningInput } from '../plan/index.js';
 import { smallInput } from '../plan/input-fixtures.js';
-import { planCampaign, stageGates } from '../planner/index.js';
+import { followedStageGates, planCampaign } from '../planner/index.js';
 import { smallFleet } from '../sim/fixtures.js';
-import { optimumModel } from './model.js';
+import { OPTIMUM_SOLVER_OPTIONS, optimumModel } from './model.js';
 
 // See bench/optimum.ts: the same loader, typed by the package.
 const loadHighs = createRequire(import.meta.url)('highs') as typeof import('highs').default;
@@ -16,7 +16,7 @@ let solve: (lp: string) => number;
 beforeAll(async () => {
   const highs = await loadHighs();
   solve = (lp) => {
-    const result = highs.solve(lp, { output_flag: false, time_limit: 60 });
+    const result = highs.solve(lp, { ...OPTIMUM_SOLVER_OPTIONS, output_flag: false, time_limit: 60 });
     expect(result.Status).toBe('Optimal');
     return result.ObjectiveValue;
   };
@@ -36,14 +36,6 @@ function threeHosts(concurrency: Record<string, number>): PlanningInput {
     work: workFromUpdates(fleet, () => KERNEL),
     startsAt: '2026-01-05T00:00:00Z',
   };
-}
-
-/** Every activation of the default canary stage ended before the rest of the fleet began. */
-function canaryCameFirst(plan: Plan): boolean {
-  const work = plan.actions.filter((action) => action.kind !== 'install');
-  const canaryEnd = Math.max(0, ...work.filter((a) => a.stage === 'canary').map((a) => a.endS));
-  const fleetStart = Math.min(Infinity, ...work.filter((a) => a.stage === 'fleet').map((a) => a.startS));
-  return canaryEnd <= fleetStart;
 }
 
 describe('optimumModel', () => {
@@ -110,7 +102,9 @@ describe('the exact optimum on random tiny fleets', () => {
           const plan = planCampaign(input);
           const deferred = new Set(plan.deferred.map((entry) => entry.host));
           const done = { ...input, work: input.work.filter((work) => !deferred.has(work.host)) };
-          const gates = stageGates(input);
+          // The stages only where the plan ran through them: a canary that found no room at the
+          // start soaked before it did anything and went on with the fleet.
+          const gates = followedStageGates(input, plan);
           // Consenting guests hvpatch stopped for want of room: the model takes its choice.
           const stopped = new Set(plan.actions.filter((a) => a.kind === 'stop-guest').map((a) => a.guest));
           const stoppedInstead = new Set(
@@ -121,8 +115,6 @@ describe('the exact optimum on random tiny fleets', () => {
           );
           const model = optimumModel(done, gates, stoppedInstead);
           fc.pre(model.hosts.length > 0);
-          // A plan whose canary found no room at the start soaked before it: other gates.
-          fc.pre(canaryCameFirst(plan));
           const optimum = solve(model.lp);
           expect(plan.summary.makespanS).toBeGreaterThanOrEqual(optimum - 1e-3);
           const { parts } = lowerBounds(done, undefined, gates);
@@ -137,7 +129,26 @@ describe('the exact optimum on random tiny fleets', () => {
           if (stoppedInstead.size === 0) expect(optimum).toBeGreaterThanOrEqual(modeled - 1e-3);
         },
       ),
-      { numRuns: 12 },
+      {
+        numRuns: 12,
+        // Found in CI: canaries that waited for room, soaked before they ran, then went with the fleet.
+        examples: [
+          [
+            {
+              hosts: 6,
+              seed: 3367971277,
+              concurrency: { fleetPercent: 10, perCluster: 1, perFailureDomain: 1 },
+            },
+          ],
+          [
+            {
+              hosts: 5,
+              seed: 1147193276,
+              concurrency: { fleetPercent: 10, perCluster: 1, perFailureDomain: 1 },
+            },
+          ],
+        ],
+      },
     );
   });
 });

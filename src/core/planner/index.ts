@@ -5,7 +5,7 @@
  * (placement.ts, ledger.ts), under every limit at every instant. `replan` goes on from a
  * plan under way. Plans are checked by plan/checker.ts, independently of this code.
  */
-export { planCampaign, PLANNER_NAME, stageGates } from './plan.js';
+export { followedStageGates, planCampaign, PLANNER_NAME, stageGates } from './plan.js';
 export { chooseStrategies } from './strategy.js';
 export { replan, type ReplanOptions } from './replan.js';
 export type { ReplanEvent } from './replan-events.js';

@@ -7,10 +7,11 @@ import { indexFleet, type FleetIndex } from './fleet-index.js';
 import { MigrationModel, migrationSettings } from './migration-model.js';
 import { outcomes } from './outcomes.js';
 import { Scheduler } from './scheduler.js';
+import { gatesFollowed } from './gates-followed.js';
 import { buildGates, severityRank } from './stages.js';
 import { summarize } from './summary.js';
 import { decide, type Decision } from './strategy.js';
-import type { Gate, GuestRules, HostTask, Step } from './tasks.js';
+import type { Gate, GuestRules, HostTask } from './tasks.js';
 import { PLANNER_TIMINGS } from './timings.js';
 
 export const PLANNER_NAME = 'hvpatch';
@@ -54,10 +55,8 @@ export function planCampaign(input: PlanningInput): Plan {
   for (const task of tasks) taskOf[task.host] = task;
   const actions = toActions(schedule.steps, index, taskOf, gates, schedule.wave);
   const { strategies, deferred } = outcomes(decisions, tasks, schedule, index, gates, input.startsAt, limits);
-  // The stage term holds for a plan whose gates really ran one after another; one whose
-  // canary found no room at the start soaked first and went on with the fleet.
-  const followed = gatesFollowed(schedule.steps, taskOf, gates.length);
-  const bounds = lowerBounds(input, { fleet, limits }, followed ? gates.map(gateSize) : []);
+  const followed = gatesFollowed(actions, gateOfHost(index, gates), gates.map(gateSize));
+  const bounds = lowerBounds(input, { fleet, limits }, followed);
   return {
     version: 1,
     planner: PLANNER_NAME,
@@ -99,31 +98,22 @@ function prepare(input: PlanningInput) {
   return { fleet, limits, decisions, index, tasks, final, gates };
 }
 
-/** The stage gates hvpatch's plan for this input follows: their sizes and soaks, for bounds and the exact optimum. */
+/** The stage gates hvpatch's planner builds for this input, their sizes and soaks; `followedStageGates` says whether a plan ran through them. */
 export function stageGates(input: PlanningInput): StageGate[] {
   return prepare(input).gates.map(gateSize);
 }
 
-/** Whether every gate's activations ended before any later gate's began (installs aside: they only prepare). */
-function gatesFollowed(
-  steps: readonly Step[],
-  taskOf: readonly (HostTask | undefined)[],
-  gates: number,
-): boolean {
-  const lastEnd = new Array<number>(gates).fill(-Infinity);
-  const firstStart = new Array<number>(gates).fill(Infinity);
-  for (const step of steps) {
-    const gate = taskOf[step.host]?.gate;
-    if (gate === undefined || step.kind === 'install') continue;
-    lastEnd[gate] = Math.max(lastEnd[gate]!, step.end);
-    firstStart[gate] = Math.min(firstStart[gate]!, step.start);
-  }
-  let doneBy = -Infinity;
-  for (let g = 0; g < gates; g++) {
-    if (firstStart[g]! < doneBy) return false;
-    doneBy = Math.max(doneBy, lastEnd[g]!);
-  }
-  return true;
+/**
+ * The stage gates hvpatch's plan for this input really ran through (see `gatesFollowed`):
+ * the ones its lower bound counts, and the ones to hold the exact optimum to.
+ */
+export function followedStageGates(input: PlanningInput, plan: Pick<Plan, 'actions'>): readonly StageGate[] {
+  const { index, gates } = prepare(input);
+  return gatesFollowed(plan.actions, gateOfHost(index, gates), gates.map(gateSize));
+}
+
+function gateOfHost(index: FleetIndex, gates: readonly Gate[]): Map<string, number> {
+  return new Map(gates.flatMap((gate, g) => gate.hosts.map((h) => [index.hosts[h]!.id, g] as const)));
 }
 
 function gateSize(gate: Gate): StageGate {
