@@ -222,6 +222,36 @@ describe('the nova driver on recorded answers', () => {
     expect(cloud.calls.some((c) => c.startsWith('POST nova.test'))).toBe(false);
   });
 
+  it('refuses, retryably, to move a server off a compute nova counts down, before asking nova', async () => {
+    const services = fixture('os-services.json') as { services: Record<string, unknown>[] };
+    const { platform, cloud } = platformOn({
+      'GET nova.test/v2.1/os-services': () => ({
+        status: 200,
+        body: {
+          services: services.services.map((s) =>
+            s['host'] === 'fake-compute-3' ? { ...s, state: 'down' } : s,
+          ),
+        },
+      }),
+      [`GET nova.test/v2.1/servers/${CONF1}`]: () => ({
+        status: 200,
+        body: {
+          server: {
+            id: CONF1,
+            name: 'conf-1',
+            status: 'ACTIVE',
+            'OS-EXT-SRV-ATTR:host': 'fake-compute-3',
+            'OS-EXT-STS:task_state': null,
+          },
+        },
+      }),
+    });
+    const error = await platform.liveMigrate(CONF1, 'fake-compute-2').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect((error as Error).message).toMatch(/on 'fake-compute-3', whose nova-compute does not report/);
+    expect(cloud.calls.some((c) => c.startsWith('POST nova.test'))).toBe(false);
+  });
+
   it('authenticates again once when a token is refused with 401', async () => {
     let refused = false;
     const { platform, cloud } = platformOn({
@@ -281,6 +311,26 @@ describe('the nova driver on recorded answers', () => {
       code: 'TIMED_OUT',
     });
     await expect(platform.migrationStatus(`nova:${CONF1}:999`)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('names the last step when a migration ended in error with no step failed (its source crashed)', async () => {
+    const crashed = 'c3afca50-317b-4ac9-a4ff-09774673a33c';
+    const { platform } = platformOn({
+      'GET nova.test/v2.1/os-migrations': ok('os-migrations-crashed-source.json'),
+      [`GET nova.test/v2.1/servers/${crashed}/os-instance-actions`]: ok(
+        'instance-actions-crashed-source.json',
+      ),
+      [`GET nova.test/v2.1/servers/${crashed}/os-instance-actions/req-75989230-c2df-432f-a06e-44d691787fe7`]:
+        ok('instance-action-crashed-source.json'),
+    });
+    expect(await platform.migrationStatus(`nova:${crashed}:10`)).toMatchObject({
+      phase: 'failed',
+      finished: true,
+      source: 'fake-compute-4',
+      target: 'fake-compute-2',
+      reason:
+        "migration 10 ended 'error'; no step failed, the last was compute_live_migration_abort on fake-compute-4 (request req-75989230-c2df-432f-a06e-44d691787fe7)",
+    });
   });
 
   it('refuses an unusable configuration up front, naming each field', () => {

@@ -1,4 +1,4 @@
-import { BadInput, Conflict, NotFound, TimedOut, type InputProblem } from '../../core/errors.js';
+import { BadInput, Conflict, NotFound, TimedOut, Unavailable, type InputProblem } from '../../core/errors.js';
 import type {
   Clock,
   GuestLocation,
@@ -117,9 +117,12 @@ export function createNovaPlatform(options: NovaPlatformOptions): NovaPlatform {
         .sort((a, b) => novaTime(b.start_time!) - novaTime(a.start_time!));
       if (!actions[0]) return `migration ${m.id} ended '${m.status}' (no instance action found)`;
       const action = await nova.instanceAction(m.instance_uuid, actions[0].request_id);
-      const failed = (action.events ?? []).filter((e) => e.result === 'Error');
-      const details = failed.map((e) => `${e.event}: ${e.details ?? 'no details'}`).join('; ');
-      return `migration ${m.id} ended '${m.status}'${details ? `: ${details}` : ''} (request ${actions[0].request_id})`;
+      const events = action.events ?? [];
+      const failed = events.filter((e) => e.result === 'Error');
+      const details = failed.length
+        ? `: ${failed.map((e) => `${e.event}: ${e.details ?? 'no details'}`).join('; ')}`
+        : lastStep(events);
+      return `migration ${m.id} ended '${m.status}'${details} (request ${actions[0].request_id})`;
     } catch (error) {
       return `migration ${m.id} ended '${m.status}'; the reason could not be read: ${String(error)}`;
     }
@@ -204,6 +207,13 @@ export function createNovaPlatform(options: NovaPlatformOptions): NovaPlatform {
     }
     if (target.state === 'down')
       throw new Conflict(`host '${targetHost}' is down (nova-compute does not report)`);
+    // Nova's conductor also refuses a move off a compute it counts down (one restarting after a
+    // crash): that says nothing against the target, and passes once the compute reports again.
+    if (host && (await service(host)).state === 'down') {
+      throw new Unavailable(
+        `server '${guest}' is on '${host}', whose nova-compute does not report: nova cannot live-migrate it from there until it does`,
+      );
+    }
   };
 
   /** The record Nova's conductor creates for our request: the first live migration not there before. */
@@ -374,6 +384,19 @@ export function createNovaPlatform(options: NovaPlatformOptions): NovaPlatform {
       return location(await server(guest));
     },
   };
+}
+
+/**
+ * When no step of the migration failed, Nova set it to `error` from outside the steps: the
+ * source compute's start after a crash aborts the migration it finds running, for one. The
+ * last step, and where it ran, is then the only reason Nova records.
+ */
+function lastStep(events: readonly { event: string; start_time?: string | null; host?: string | null }[]) {
+  const last = events
+    .filter((e) => e.start_time)
+    .sort((a, b) => novaTime(b.start_time!) - novaTime(a.start_time!))[0];
+  if (!last) return '';
+  return `; no step failed, the last was ${last.event}${last.host ? ` on ${last.host}` : ''}`;
 }
 
 /** For calls whose 404 means "nothing (any more)", such as a migration's progress after it ended. */

@@ -113,6 +113,9 @@ export const InstanceAction = z.object({
         z.object({
           event: z.string(),
           result: z.string().nullish(),
+          start_time: z.string().nullish(),
+          /** Since 2.62, for admins: the compute (or conductor) that ran the step. */
+          host: z.string().nullish(),
           /** Since 2.84: the exception's message, for any user. */
           details: z.string().nullish(),
         }),

@@ -6,12 +6,14 @@
 import type { Cloud } from './cloud.js';
 
 const COMPUTE_VERSION = { 'OpenStack-API-Version': 'compute 2.90' };
+const PLACEMENT_VERSION = { 'OpenStack-API-Version': 'placement 1.28' };
 
 export interface Admin {
   userId: string;
   token: string;
   keystone(method: string, path: string, body?: unknown): Promise<unknown>;
   nova(method: string, path: string, body?: unknown): Promise<unknown>;
+  placement(method: string, path: string, body?: unknown): Promise<unknown>;
 }
 
 export async function adminSession(cloud: Cloud): Promise<Admin> {
@@ -37,9 +39,10 @@ export async function adminSession(cloud: Cloud): Promise<Admin> {
       catalog: { type: string; endpoints: { interface: string; url: string }[] }[];
     };
   };
-  const compute = body.token.catalog
-    .find((c) => c.type === 'compute')!
-    .endpoints.find((e) => e.interface === 'public')!.url;
+  const endpoint = (type: string) =>
+    body.token.catalog.find((c) => c.type === type)!.endpoints.find((e) => e.interface === 'public')!.url;
+  const compute = endpoint('compute');
+  const placement = endpoint('placement');
   const call = async (base: string, method: string, path: string, body?: unknown, headers = {}) => {
     const response = await fetch(`${base}${path}`, {
       method,
@@ -55,6 +58,7 @@ export async function adminSession(cloud: Cloud): Promise<Admin> {
     token,
     keystone: (method, path, payload) => call(url, method, path, payload),
     nova: (method, path, payload) => call(compute, method, path, payload, COMPUTE_VERSION),
+    placement: (method, path, payload) => call(placement, method, path, payload, PLACEMENT_VERSION),
   };
 }
 
@@ -100,6 +104,40 @@ export async function waitActive(admin: Admin, id: string, timeoutMs = 120_000):
     if (server.status === 'ACTIVE' && !server['OS-EXT-STS:task_state']) return server;
     if (server.status === 'ERROR' || Date.now() > deadline)
       throw new Error(`server ${id} is ${server.status}: ${JSON.stringify(server.fault)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+export interface NovaMigration {
+  id: number;
+  uuid: string;
+  status: string;
+  source_compute: string | null;
+  dest_compute: string | null;
+  updated_at: string | null;
+}
+
+/** Nova's own live-migration records of one server, oldest first. */
+export async function novaLiveMigrations(admin: Admin, server: string): Promise<NovaMigration[]> {
+  const { migrations } = (await admin.nova(
+    'GET',
+    `/os-migrations?instance_uuid=${server}&migration_type=live-migration`,
+  )) as { migrations: NovaMigration[] };
+  return migrations.sort((a, b) => a.id - b.id);
+}
+
+/** Waits (real time) until Nova answers 404 for a deleted server. */
+export async function waitDeleted(admin: Admin, id: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await admin.nova('GET', `/servers/${id}`);
+    } catch (error) {
+      if (/HTTP 404/.test(String(error))) return;
+      throw error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`server ${id} is still there ${timeoutMs} ms after its deletion`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
