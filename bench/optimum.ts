@@ -104,7 +104,6 @@ function stoppedForWantOfRoom(plan: Plan, demands: readonly HostDemand[]): Set<s
   );
 }
 
-/** Why the model's gates would not be the plan's: it has each gate run after the one before. */
 function flag(args: string[], name: string, fallback: string): string {
   const at = args.indexOf(name);
   return at >= 0 && args[at + 1] !== undefined ? args[at + 1]! : fallback;

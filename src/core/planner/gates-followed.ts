@@ -7,9 +7,10 @@ const ROUNDING_S = 1e-6;
  * The stage gates a plan really ran through, for the lower bounds and the exact optimum:
  * all of them, or none. Both assume that each gate but the last activated its hosts,
  * then soaked, before any step of a later gate began (installs included: a host's own
- * chain starts with them). A canary that found no room at the start breaks this: its
- * gate soaked before it did anything, and it went on with the fleet, unsoaked; the order
- * of the steps alone does not show it, the soak does.
+ * chain starts with them). A canary that could do nothing before the stages after it
+ * breaks this: the scheduler does not soak a gate over nothing, and the canary goes on
+ * with the fleet, unsoaked (its explanation says why); the order of the steps alone does
+ * not show it, the soak does.
  */
 export function gatesFollowed(
   actions: readonly Pick<PlanAction, 'kind' | 'host' | 'startS' | 'endS'>[],

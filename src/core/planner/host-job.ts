@@ -1,4 +1,5 @@
 import type { EventQueue } from './events.js';
+import type { FleetIndex } from './fleet-index.js';
 import type { Ledger } from './ledger.js';
 import type { Move, Placement } from './placement.js';
 import type { Limits, SchedulerInput } from './schedule.js';
@@ -42,6 +43,8 @@ export class HostJob {
     placement: Placement & { ok: true },
     /** Running guests that stop in place (and start again afterwards). */
     private readonly stay: number[],
+    /** How long an install takes that must wait for the guests to leave (they go to hosts on the old QEMU); 0 for none. */
+    private installAfterMovesMs = 0,
   ) {
     this.host = task.host;
     this.moves = [...placement.moves];
@@ -102,7 +105,9 @@ export class HostJob {
       end,
       ...(reason === undefined ? {} : { reason }),
     });
-    context.movedReason[move.guest] = move.interim ? this.interimReason(move) : undefined;
+    context.movedReason[move.guest] = move.interim
+      ? interimReason(input.fleet, this.host, move.target)
+      : undefined;
     ledger.startMigration(this.host, move.target);
     const service = input.fleet.service[move.guest]!;
     if (service >= 0) context.serviceUse[service]!++;
@@ -121,11 +126,6 @@ export class HostJob {
     this.dispatch();
     for (const job of [...context.stalled]) if (job !== this) job.dispatch();
     if (service >= 0) for (const job of [...context.budgetWaiters]) job.retryStops();
-  }
-
-  private interimReason(move: Move): string {
-    const { fleet } = this.context.input;
-    return `its earlier move from ${fleet.hosts[this.host]!.id} had to land on ${fleet.hosts[move.target]!.id}, not yet patched, because no patched host in migration group ${fleet.groupIds[fleet.group[this.host]!]} had room then`;
   }
 
   /** Live patch and daemon restarts of a host that stays in service; returns when they are done. */
@@ -155,6 +155,12 @@ export class HostJob {
     if (this.finishing) return;
     const context = this.context;
     const { now, input } = context;
+    if (this.installAfterMovesMs > 0) {
+      const end = now + this.installAfterMovesMs;
+      context.steps.push({ kind: 'install', host: this.host, guest: -1, to: -1, start: now, end });
+      context.ledger.installedAt[this.host] = end;
+      this.installAfterMovesMs = 0;
+    }
     const installed = context.ledger.installedAt[this.host]!;
     if (installed > now) {
       context.queue.at(installed, () => this.afterMoves());
@@ -185,7 +191,9 @@ export class HostJob {
     if (this.task.kind !== 'in-service') {
       end = verified + timings.toggleMs;
       this.step('enable', verified, end);
-    } else if (this.stay.length > 0) end = Math.max(verified, started);
+    }
+    // Its activation is over once the guests that stopped run again: a stage soaks from then.
+    if (this.stay.length > 0) end = Math.max(end, started);
     context.queue.at(end, () => context.jobDone(this, end));
   }
 
@@ -216,4 +224,9 @@ export class HostJob {
     for (const job of [...this.context.budgetWaiters]) job.retryStops();
     for (const job of [...this.context.stalled]) job.dispatch();
   }
+}
+
+/** Why a guest moves again: the sentence its second move carries. */
+export function interimReason(fleet: FleetIndex, source: number, target: number): string {
+  return `its earlier move from ${fleet.hosts[source]!.id} had to land on ${fleet.hosts[target]!.id}, not yet patched, because no patched host in migration group ${fleet.groupIds[fleet.group[source]!]} had room then`;
 }

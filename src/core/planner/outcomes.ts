@@ -41,6 +41,8 @@ export function outcomes(
       return;
     }
     let explanation = decision.explanation;
+    const note = schedule.notes.get(h);
+    if (note !== undefined) explanation += ` ${sentence(note)}`;
     if (heldBack !== undefined) {
       explanation += ` ${sentence(heldBack)}`;
       deferred.push({ host, reason: sentence(heldBack) });

@@ -32,6 +32,10 @@ export type Placement =
 /** Where a bundle may go besides final hosts, when nothing final has room. */
 export interface Fallback {
   hosts: readonly number[];
+  /** The guests leave before the source installs anything: they may go to hosts on the QEMU it runs now. */
+  beforeInstall?: boolean;
+  /** Guests whose owners consented to a stop go there too rather than stop, when stopping them all would exceed a budget. */
+  optional?: boolean;
 }
 
 /** How many fitting targets to compare before taking the best: enough to spread moves, few enough to stay fast. */
@@ -86,12 +90,14 @@ export class Placer {
     let heldWhy = '';
     const group = this.fleet.group[source]!;
     const finals = this.ledger.finals[group]!;
-    const sourceQemu = Math.max(this.fleet.qemuBefore[source]!, this.fleet.qemuAfter[source]!);
+    const sourceQemu = fallback?.beforeInstall
+      ? this.fleet.qemuBefore[source]!
+      : Math.max(this.fleet.qemuBefore[source]!, this.fleet.qemuAfter[source]!);
     const ordered = [...bundles].sort((a, b) => b.memory - a.memory || a.guests[0]! - b.guests[0]!);
     for (const bundle of ordered) {
       let target = this.choose(bundle, source, sourceQemu, finals, time);
       let interim = false;
-      if (target < 0 && !bundle.optional && fallback) {
+      if (target < 0 && fallback && (!bundle.optional || fallback.optional)) {
         target = this.choose(bundle, source, sourceQemu, fallback.hosts, time);
         interim = target >= 0;
       }

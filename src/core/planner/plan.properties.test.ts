@@ -6,7 +6,8 @@ import { checkPlan, hostDemands, lowerBounds, workFromUpdates, type Plan } from 
 import { smallInput } from '../plan/input-fixtures.js';
 import { compareDebianVersions } from '../versions/index.js';
 import { inputOf } from './fixtures.js';
-import { followedStageGates, planCampaign } from './plan.js';
+import { followedStageGates, planCampaign, stageGates } from './plan.js';
+import { DEFAULT_STAGES } from './stages.js';
 import { replan } from './replan.js';
 
 const limits = fc.record({
@@ -64,6 +65,13 @@ function withEmptyHosts(fleet: Fleet): Fleet {
   );
   return { ...fleet, hosts: [...fleet.hosts, ...spares] };
 }
+
+/** Small fleets without spare room: no host is patched at the start, so a canary must make its own room or wait. */
+const small = fc.record({
+  hosts: fc.integer({ min: 3, max: 8 }),
+  seed: fc.integer({ min: 0, max: 0xffff_ffff }),
+  concurrency: limits,
+});
 
 const errors = (p: Plan) => checkPlan(p).filter((v) => v.severity === 'error');
 
@@ -128,13 +136,6 @@ describe('planCampaign on generated fleets', () => {
   });
 
   it('counts the stages in its lower bounds only where it soaked them, so never above its makespan', () => {
-    // Small fleets without spare room: canaries often wait for room, soak before they run
-    // and go on with the fleet, unsoaked.
-    const small = fc.record({
-      hosts: fc.integer({ min: 3, max: 8 }),
-      seed: fc.integer({ min: 0, max: 0xffff_ffff }),
-      concurrency: limits,
-    });
     fc.assert(
       fc.property(small, ({ hosts, seed, concurrency }) => {
         const input = smallInput({ hosts, seed, policy: { concurrency } });
@@ -163,8 +164,47 @@ describe('planCampaign on generated fleets', () => {
               },
             },
           ],
+          // An in-service host whose guests could only stop all at once, past their budget, once waited for ever.
+          [
+            {
+              hosts: 4,
+              seed: 1966390641,
+              concurrency: {
+                fleetPercent: 5,
+                perCluster: 1,
+                perFailureDomain: 1,
+                migrationsPerHost: 1,
+                migrationsPerLink: 1,
+              },
+            },
+          ],
         ],
       },
+    );
+  });
+
+  it('soaks a canary only after it activated its fixes, or says why it could not go first', () => {
+    fc.assert(
+      fc.property(small, ({ hosts, seed, concurrency }) => {
+        const input = smallInput({ hosts, seed, policy: { concurrency } });
+        const p = planCampaign(input);
+        const activations = p.actions.filter((a) => a.stage === 'canary' && a.kind !== 'install');
+        const fleet = p.actions.filter((a) => a.stage === 'fleet');
+        if (activations.length === 0 || fleet.length === 0) return;
+        const fleetStart = Math.min(...fleet.map((a) => a.startS));
+        const soakedUntil = Math.max(...activations.map((a) => a.endS)) + DEFAULT_STAGES[0]!.soak / 1000;
+        if (fleetStart >= soakedUntil - 1e-6) {
+          expect(followedStageGates(input, p)).toEqual(stageGates(input));
+          return;
+        }
+        // Otherwise nothing was soaked: the canary did nothing before the fleet began, and each of its hosts says why.
+        expect(fleetStart).toBeLessThanOrEqual(Math.min(...activations.map((a) => a.startS)));
+        for (const host of new Set(activations.map((a) => a.host)))
+          expect(p.strategies.find((s) => s.host === host)!.explanation).toMatch(
+            /could not go in stage canary before the stages after it, because /,
+          );
+      }),
+      { numRuns: 20 },
     );
   });
 
@@ -188,7 +228,45 @@ describe('planCampaign on generated fleets', () => {
         expect(started(next)).toEqual(started(p));
         expect(next.actions.filter((a) => a.startS >= now).every((a) => a.startS >= now)).toBe(true);
       }),
-      { numRuns: 10 },
+      {
+        numRuns: 10,
+        // Replanned as it began: a canary making its own room, its guests leaving before its install.
+        examples: [
+          [
+            {
+              hosts: 8,
+              seed: 6,
+              guestsPerHost: 14,
+              limits: {
+                fleetPercent: 5,
+                perCluster: 1,
+                perFailureDomain: 1,
+                migrationsPerHost: 1,
+                migrationsPerLink: 1,
+              },
+              evacuationCeilingPercent: 83,
+            },
+            Number.MIN_VALUE,
+          ],
+          // Guests parked on a host not patched yet move again after a replan, and say why.
+          [
+            {
+              hosts: 37,
+              seed: 3689,
+              guestsPerHost: 13,
+              limits: {
+                fleetPercent: 24,
+                perCluster: 4,
+                perFailureDomain: 2,
+                migrationsPerHost: 3,
+                migrationsPerLink: 2,
+              },
+              evacuationCeilingPercent: 94,
+            },
+            0.5,
+          ],
+        ],
+      },
     );
   });
 });

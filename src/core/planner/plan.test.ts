@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { PolicyInput } from '../model/index.js';
 import { checkPlan, type Plan, type PlanAction } from '../plan/index.js';
 import { planSummary } from '../plan/summary.js';
-import { fleetOf, inputOf, ONE_STAGE, reboot, type GuestSpec } from './fixtures.js';
-import { planCampaign } from './plan.js';
+import { fleetOf, inputOf, KERNEL, NEW_QEMU, ONE_STAGE, reboot, type GuestSpec } from './fixtures.js';
+import { followedStageGates, planCampaign, stageGates } from './plan.js';
 
 const errors = (plan: Plan) => checkPlan(plan).filter((v) => v.severity === 'error');
 const of = (plan: Plan, kind: PlanAction['kind'], host?: string) =>
@@ -122,6 +122,47 @@ describe('planCampaign', () => {
     expect(plan.deferred).toEqual([]);
   });
 
+  it('bootstraps once the installs are over when a new QEMU keeps guests off hosts still installing', () => {
+    const fleet = fleetOf(
+      [{ id: 'h1' }, { id: 'h2' }, { id: 'h3' }],
+      [...guestsOn('h1', 2), ...guestsOn('h2', 4), ...guestsOn('h3', 4)],
+    );
+    const packages = [KERNEL, { name: 'qemu-system-x86', version: NEW_QEMU }];
+    const input = inputOf(
+      fleet,
+      ['h1', 'h2', 'h3'].map((host) => reboot(host, { packages })),
+      ONE_STAGE,
+    );
+    const plan = planCampaign(input);
+    expect(errors(plan)).toEqual([]);
+    expect(plan.deferred).toEqual([]);
+    expect(of(plan, 'reboot')).toHaveLength(3);
+    const firstMove = Math.min(...of(plan, 'migrate').map((a) => a.startS));
+    expect(firstMove).toBeGreaterThanOrEqual(Math.max(...of(plan, 'install').map((a) => a.endS)));
+  });
+
+  it('without any room on patched hosts, moves consenting guests twice rather than stop more than their budget', () => {
+    const hosts = ['h1', 'h2', 'h3'];
+    const fleet = fleetOf(
+      hosts.map((id) => ({ id })),
+      hosts.flatMap((host) => guestsOn(host, 3, { service: 'batch' })),
+      [{ id: 'batch', consentInPlaceReboot: true, disruptionBudget: 2 }],
+    );
+    const plan = planCampaign(
+      inputOf(
+        fleet,
+        hosts.map((host) => reboot(host)),
+        ONE_STAGE,
+      ),
+    );
+    expect(errors(plan)).toEqual([]);
+    expect(plan.deferred).toEqual([]);
+    expect(of(plan, 'reboot')).toHaveLength(3);
+    const again = of(plan, 'migrate').filter((a) => a.reason !== undefined);
+    expect(again.length).toBeGreaterThan(0);
+    for (const move of again) expect(move.reason).toMatch(/not yet patched/);
+  });
+
   it('explains a host that ends after its deadline by the limit that held it', () => {
     const fleet = fleetOf(
       [{ id: 'spare' }, { id: 'h1' }, { id: 'h2' }],
@@ -162,6 +203,52 @@ describe('planCampaign', () => {
     expect(new Set(canary.map((a) => a.host))).toEqual(new Set(['h1']));
     const canaryEnd = Math.max(...canary.map((a) => a.endS));
     expect(Math.min(...rest.map((a) => a.startS))).toBeGreaterThanOrEqual(canaryEnd + 30 * 60);
+  });
+
+  it('chooses as canary a host whose guests can wait elsewhere over one with fewer guests that cannot', () => {
+    // No host is patched at the start; h1's one guest is too big for the room left on any other host.
+    const fleet = fleetOf(
+      [{ id: 'h1' }, { id: 'h2' }, { id: 'h3' }],
+      [{ id: 'big', host: 'h1', memoryMiB: 57_344 }, ...guestsOn('h2', 3), ...guestsOn('h3', 4)],
+    );
+    const input = inputOf(fleet, [reboot('h1'), reboot('h2'), reboot('h3')]);
+    const plan = planCampaign(input);
+    expect(errors(plan)).toEqual([]);
+    expect(new Set(plan.actions.filter((a) => a.stage === 'canary').map((a) => a.host))).toEqual(
+      new Set(['h2']),
+    );
+    expect(followedStageGates(input, plan)).toEqual(stageGates(input));
+  });
+
+  it('lets a canary with no patched host to go to make its own room first, then soaks it', () => {
+    // Every host reboots, so none is patched at the start: the canary's guests can only wait on hosts of the fleet stage.
+    const fleet = fleetOf(
+      [{ id: 'h1' }, { id: 'h2' }, { id: 'h3' }],
+      [...guestsOn('h1', 2), ...guestsOn('h2', 4), ...guestsOn('h3', 4)],
+    );
+    // With a new QEMU among the packages: once installed, the canary could send guests only to hosts running it.
+    const packages = [KERNEL, { name: 'qemu-system-x86', version: NEW_QEMU }];
+    const input = inputOf(
+      fleet,
+      ['h1', 'h2', 'h3'].map((host) => reboot(host, { packages })),
+    );
+    const plan = planCampaign(input);
+    expect(errors(plan)).toEqual([]);
+    const canary = plan.actions.filter((a) => a.stage === 'canary');
+    expect(new Set(canary.map((a) => a.host))).toEqual(new Set(['h1']));
+    // Its guests leave on the QEMU they run, to hosts that still have it, and it installs after.
+    const install = of(plan, 'install', 'h1')[0]!;
+    for (const move of of(plan, 'migrate', 'h1')) expect(move.endS).toBeLessThanOrEqual(install.startS);
+    const fleetStart = Math.min(...plan.actions.filter((a) => a.stage === 'fleet').map((a) => a.startS));
+    expect(fleetStart).toBeGreaterThanOrEqual(Math.max(...canary.map((a) => a.endS)) + 30 * 60);
+    expect(followedStageGates(input, plan)).toEqual(stageGates(input));
+    expect(plan.strategies.find((s) => s.host === 'h1')!.explanation).toMatch(
+      /No patched host had room for its guests before the stages after it, so it went first and put 2 of them on hosts not patched yet/,
+    );
+    // The guests it parked move once more, and say why.
+    const again = plan.actions.filter((a) => a.kind === 'migrate' && a.guest?.startsWith('h1-'));
+    expect(again.filter((a) => a.host !== 'h1')).toHaveLength(2);
+    for (const move of again.filter((a) => a.host !== 'h1')) expect(move.reason).toMatch(/not yet patched/);
   });
 });
 

@@ -8,7 +8,7 @@ import { MigrationModel, migrationSettings } from './migration-model.js';
 import { outcomes } from './outcomes.js';
 import { Scheduler } from './scheduler.js';
 import { gatesFollowed } from './gates-followed.js';
-import { buildGates, severityRank } from './stages.js';
+import { buildGates, severityRank, type StartRank } from './stages.js';
 import { summarize } from './summary.js';
 import { decide, type Decision } from './strategy.js';
 import type { Gate, GuestRules, HostTask } from './tasks.js';
@@ -162,31 +162,51 @@ function guestRules(decisions: readonly Decision[], fleet: FleetIndex): GuestRul
 }
 
 /**
- * Whether a host's guests could leave at the start: each fits on some final host of its
- * migration group and all of them fit in the group's room, less what hosts already
- * judged to fit will take. An estimate for choosing canaries, not a placement.
+ * How soon a host's guests could leave (see `StartRank`): each fits on some final host of
+ * its migration group and all of them fit in the group's room, less what hosts already
+ * judged to fit will take; failing that, the same on the group's other enabled hosts,
+ * where a canary's guests wait for their final host. An estimate for choosing canaries,
+ * not a placement.
  */
-function roomAtStart(fleet: FleetIndex, final: Uint8Array): (decision: Decision) => boolean {
-  const total = new Float64Array(fleet.groupIds.length);
-  const largest = new Float64Array(fleet.groupIds.length);
+function roomAtStart(fleet: FleetIndex, final: Uint8Array): (decision: Decision) => StartRank {
+  const groups = fleet.groupIds.length;
+  const total = new Float64Array(groups);
+  const largest = new Float64Array(groups);
   const used = new Float64Array(fleet.hosts.length);
   fleet.guestHost.forEach((h, g) => {
     if (h >= 0) used[h]! += fleet.memory[g]!;
   });
+  const room = (h: number) => Math.max(0, fleet.memoryArrival[h]! - used[h]!);
+  // Room on every enabled host: the two largest per group, so that a host can leave its own out.
+  const anyTotal = new Float64Array(groups);
+  const anyLargest = new Float64Array(groups);
+  const anySecond = new Float64Array(groups);
   for (let h = 0; h < final.length; h++) {
-    if (!final[h]) continue;
-    const room = Math.max(0, fleet.memoryArrival[h]! - used[h]!);
-    total[fleet.group[h]!]! += room;
-    largest[fleet.group[h]!] = Math.max(largest[fleet.group[h]!]!, room);
+    const group = fleet.group[h]!;
+    if (final[h]) {
+      total[group]! += room(h);
+      largest[group] = Math.max(largest[group]!, room(h));
+    }
+    if (fleet.disabled[h]) continue;
+    anyTotal[group]! += room(h);
+    if (room(h) > anyLargest[group]!) {
+      anySecond[group] = anyLargest[group]!;
+      anyLargest[group] = room(h);
+    } else anySecond[group] = Math.max(anySecond[group]!, room(h));
   }
   return (decision) => {
-    if (decision.moves.length === 0) return true;
-    const group = fleet.group[fleet.hostIndex.get(decision.host)!]!;
+    if (decision.moves.length === 0) return 0;
+    const h = fleet.hostIndex.get(decision.host)!;
+    const group = fleet.group[h]!;
     const memory = decision.moves.reduce((sum, guest) => sum + guest.memoryMiB, 0);
     const biggest = Math.max(...decision.moves.map((guest) => guest.memoryMiB));
-    if (biggest > largest[group]! || memory > total[group]!) return false;
-    total[group]! -= memory;
-    return true;
+    if (biggest <= largest[group]! && memory <= total[group]!) {
+      total[group]! -= memory;
+      return 0;
+    }
+    const own = fleet.disabled[h] ? 0 : room(h);
+    const othersLargest = own === anyLargest[group] ? anySecond[group]! : anyLargest[group]!;
+    return biggest <= othersLargest && memory <= anyTotal[group]! - own ? 1 : 2;
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Plan, PlanAction } from '../plan/index.js';
 import { COLD, LIVE, type FleetIndex } from './fleet-index.js';
+import { interimReason } from './host-job.js';
 import type { Rewritten } from './replan-events.js';
 import type { Seed } from './schedule.js';
 import type { Gate, GuestRules, HostTask, TaskKind } from './tasks.js';
@@ -65,6 +66,7 @@ export function replanState(plan: Plan, rewritten: Rewritten, fleet: FleetIndex,
     resumed: [],
     wave: new Int32Array(H).fill(-1),
     firstGateAt: now,
+    movedReason: new Array<string | undefined>(fleet.guests.length),
   };
   const final = new Uint8Array(H);
   const tasks: HostTask[] = [];
@@ -115,6 +117,7 @@ export function replanState(plan: Plan, rewritten: Rewritten, fleet: FleetIndex,
   const keeping = new Set(kept);
   const inOrder = rewritten.actions.filter((action) => keeping.has(action));
   applyHistory(inOrder, nowS, fleet, seed);
+  parkedGuests(inOrder, fleet, final, seed);
   const gates = stageGates(plan, tasks, underWay, stageOf, histories, seed, nowS);
   return { kept: inOrder, tasks, gates, seed, rules: rulesFor(fleet, rewritten), initiallyFinal: final };
 }
@@ -189,6 +192,21 @@ function applyHistory(kept: readonly PlanAction[], nowS: number, fleet: FleetInd
       const until = startedAgain.get(action.guest!) ?? Infinity;
       if (until > toMs(nowS)) seed.stopped.push({ guest, until });
     }
+  }
+}
+
+/** Guests whose last move landed them on a host that still reboots: they move again, for the reason the plan had. */
+function parkedGuests(kept: readonly PlanAction[], fleet: FleetIndex, final: Uint8Array, seed: Seed): void {
+  const lastMove = new Map<number, PlanAction>();
+  for (const action of kept) {
+    if (action.kind !== 'migrate' || action.guest === undefined || action.to === undefined) continue;
+    const guest = fleet.guestIndex.get(action.guest);
+    if (guest !== undefined) lastMove.set(guest, action);
+  }
+  for (const [guest, action] of lastMove) {
+    const target = fleet.hostIndex.get(action.to!)!;
+    if (!final[target])
+      seed.movedReason[guest] = interimReason(fleet, fleet.hostIndex.get(action.host)!, target);
   }
 }
 

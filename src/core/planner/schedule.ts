@@ -46,6 +46,8 @@ export interface Seed {
   wave: Int32Array;
   /** The first gate opens no earlier than this (its stage's soak may still run). */
   firstGateAt: number;
+  /** Per guest, why its next move is not its first: it was parked on a host not patched yet. */
+  movedReason: (string | undefined)[];
 }
 
 export interface Schedule {
@@ -60,4 +62,6 @@ export interface Schedule {
   wave: Int32Array;
   /** When each gate opened; NaN for gates never reached. */
   gateOpened: Float64Array;
+  /** Hosts whose stage could not go as the policy has it (a canary that had to make its own room, or wait), each with the sentence that says so. */
+  notes: Map<number, string>;
 }

@@ -26,6 +26,10 @@ const ATTEMPTS_PER_ROUND = 6;
  * in one round are empty and final, so they take the next round's guests: each guest moves
  * once. Only when a migration group has nothing in flight and nothing fits does it
  * bootstrap, letting the host with the fewest guests put some on hosts not patched yet.
+ * A stage gate soaks only once some host of it activated its fixes, and the next opens
+ * after that soak: so a canary that finds no room bootstraps at once, onto hosts of the
+ * stages it protects (its guests leaving before it installs, on the QEMU they run), rather
+ * than soak over nothing and go on with the fleet unsoaked.
  */
 export class Scheduler implements JobContext {
   readonly queue = new EventQueue();
@@ -57,6 +61,10 @@ export class Scheduler implements JobContext {
   /** Hosts their open gate is waiting for. */
   private readonly counted: Uint8Array;
   private readonly gateOpened: Float64Array;
+  /** Whether some host of the gate activated its fixes: only then is there something to soak. */
+  private readonly gateActivated: Uint8Array;
+  /** Per host, a sentence on how its stage went that its explanation must carry. */
+  private readonly notes = new Map<number, string>();
   private readonly order: HostOrder;
   private readonly start: Float64Array;
   private readonly end: Float64Array;
@@ -96,6 +104,7 @@ export class Scheduler implements JobContext {
     input.gates.forEach((gate, g) => gate.hosts.forEach((h) => (this.gateOf[h] = g)));
     this.counted = new Uint8Array(H);
     this.gateOpened = new Float64Array(input.gates.length).fill(NaN);
+    this.gateActivated = new Uint8Array(input.gates.length);
     this.start = new Float64Array(H).fill(NaN);
     this.end = new Float64Array(H).fill(NaN);
     this.held = new Array<string | undefined>(H);
@@ -130,6 +139,7 @@ export class Scheduler implements JobContext {
       held: this.held,
       wave: this.wave,
       gateOpened: this.gateOpened,
+      notes: this.notes,
     };
   }
 
@@ -141,6 +151,7 @@ export class Scheduler implements JobContext {
       if (host !== ledger.guestHost[g]) ledger.relocate(g, host);
     });
     ledger.installedAt.set(seed.installedAt);
+    seed.movedReason.forEach((reason, g) => (this.movedReason[g] = reason));
     this.wave.set(seed.wave);
     for (const { guest, source, target, end } of seed.migrations) {
       ledger.reserve(guest, target);
@@ -175,7 +186,7 @@ export class Scheduler implements JobContext {
           this.end[host] = until;
           this.ledger.markFinal(host);
           this.wakeGroup(fleet.group[host]!);
-          this.hostFinished(host);
+          this.hostFinished(host, true);
         });
     }
     for (const { host, from, out } of seed.resumed) {
@@ -193,14 +204,30 @@ export class Scheduler implements JobContext {
     for (const job of [...this.budgetWaiters]) job.retryStops();
   }
 
+  /**
+   * A host whose guests were leaving before its install (a canary making its own room)
+   * goes on doing so, and installs once they are gone.
+   */
   private resume(): void {
     this.resumedWaiting = this.resumedWaiting.filter((h) => {
-      const placement = this.placeFinal(h);
+      const task = this.taskOf[h]!;
+      const uninstalled = task.packages.length > 0 && !Number.isFinite(this.ledger.installedAt[h]!);
+      const placement =
+        uninstalled && this.beforeLaterStages(h)
+          ? this.withinStopBudget(
+              h,
+              this.placer.place(h, this.bundles(h), this.now, {
+                ...this.fallback(this.input.fleet.group[h]!, h),
+                beforeInstall: true,
+              }),
+            )
+          : this.placeFinal(h);
       if (!placement.ok) {
         this.held[h] = placement.why;
         return true;
       }
-      new HostJob(this, this.taskOf[h]!, placement, this.staying(h, placement)).begin(this.now);
+      const installLater = uninstalled ? installMs(task.packages.length) : 0;
+      new HostJob(this, task, placement, this.staying(h, placement), installLater).begin(this.now);
       return false;
     });
   }
@@ -230,7 +257,7 @@ export class Scheduler implements JobContext {
     if (!this.ledger.final[h]) this.ledger.markFinal(h);
     this.wake.add(fleet.cluster[h]!);
     this.wakeGroup(fleet.group[h]!);
-    this.hostFinished(h);
+    this.hostFinished(h, true);
   }
 
   /** Runs after the events of one instant: admit hosts where something was freed, then bootstrap stuck groups. */
@@ -253,6 +280,7 @@ export class Scheduler implements JobContext {
     const { fleet } = this.input;
     this.gateOpened[index] = this.now;
     const touched = new Set<number>();
+    const installsEnd = new Map<number, Set<number>>();
     for (const h of gate.hosts) {
       if (this.state[h] !== IDLE) {
         // Under way when a replan started: its gate waits for it, nothing else to do.
@@ -274,6 +302,11 @@ export class Scheduler implements JobContext {
       if (task.packages.length > 0)
         this.steps.push({ kind: 'install', host: h, guest: -1, to: -1, start: this.now, end: installEnd });
       this.ledger.installedAt[h] = installEnd;
+      if (installEnd > this.now) {
+        const ends = installsEnd.get(fleet.group[h]!);
+        if (ends) ends.add(installEnd);
+        else installsEnd.set(fleet.group[h]!, new Set([installEnd]));
+      }
       if (task.kind === 'defer' || task.kind === 'install') {
         this.state[h] = task.kind === 'defer' ? DEFERRED : DONE;
         continue;
@@ -297,19 +330,36 @@ export class Scheduler implements JobContext {
       this.order.sort(this.inService[cluster]!);
       this.wake.add(cluster);
     }
+    // Until its install ends a host can take no guest from one already on the new QEMU: a group that found nowhere to bootstrap tries again then.
+    for (const [group, ends] of installsEnd)
+      for (const end of ends) this.queue.at(end, () => this.wakeGroup(group));
     // A gate that activated nothing (its hosts only install, or were deferred) has nothing to soak.
     if (this.gateLeft[index] === 0) this.closeGate(index, false);
   }
 
-  /** A host of an open gate is done (or deferred): the gate closes with its last host. */
-  private hostFinished(h: number): void {
+  /**
+   * A host of an open gate is done (`activated`), or stops holding it back: the gate
+   * closes with its last host, and soaks only if some host of it activated its fixes.
+   */
+  private hostFinished(h: number, activated: boolean): void {
     if (!this.counted[h]) return;
     this.counted[h] = 0;
     const index = this.gateOf[h]!;
-    if (--this.gateLeft[index]! === 0) this.closeGate(index);
+    if (activated) this.gateActivated[index] = 1;
+    if (--this.gateLeft[index]! === 0) this.closeGate(index, this.gateActivated[index] === 1);
   }
 
-  private closeGate(index: number, soak = true): void {
+  /** A host that cannot go yet stops holding back its gate; if later stages are waiting for it, its explanation says so. */
+  private release(h: number, why: string): void {
+    if (this.counted[h] && this.beforeLaterStages(h))
+      this.notes.set(
+        h,
+        `it could not go in stage ${this.input.gates[this.gateOf[h]!]!.stage} before the stages after it, because ${why}, so it waited for them and was not soaked before them`,
+      );
+    this.hostFinished(h, false);
+  }
+
+  private closeGate(index: number, soak: boolean): void {
     if (index + 1 >= this.input.gates.length) return;
     const soakMs = soak ? this.input.gates[index]!.soakMs : 0;
     this.queue.at(this.now + soakMs, () => this.openGate(index + 1));
@@ -427,7 +477,7 @@ export class Scheduler implements JobContext {
     return stopsProblem(this.input.fleet, this.input.rules, this.staying(h, placement)) ?? placement;
   }
 
-  private startSlotted(h: number, placement: Placement & { ok: true }): void {
+  private startSlotted(h: number, placement: Placement & { ok: true }, installAfterMovesMs = 0): void {
     const { fleet } = this.input;
     this.state[h] = ACTIVE;
     this.start[h] = this.now;
@@ -436,7 +486,13 @@ export class Scheduler implements JobContext {
     this.setWave(h, placement);
     const disabled = this.now + this.input.timings.toggleMs;
     this.steps.push({ kind: 'disable', host: h, guest: -1, to: -1, start: this.now, end: disabled });
-    const job = new HostJob(this, this.taskOf[h]!, placement, this.staying(h, placement));
+    const job = new HostJob(
+      this,
+      this.taskOf[h]!,
+      placement,
+      this.staying(h, placement),
+      installAfterMovesMs,
+    );
     job.begin(disabled);
   }
 
@@ -486,29 +542,97 @@ export class Scheduler implements JobContext {
       (a, b) => loads.get(a)![0]! - loads.get(b)![0]! || loads.get(a)![1]! - loads.get(b)![1]! || a - b,
     );
     for (const h of candidates) {
-      const placement = this.withinStopBudget(
-        h,
-        this.placer.place(h, this.bundles(h), this.now, this.fallback(group, h)),
-      );
+      const { placement, installAfterMovesMs } = this.bootstrapPlacement(group, h);
       if (placement.ok) {
         const cluster = fleet.cluster[h]!;
         this.slotted[cluster] = this.slotted[cluster]!.filter((other) => other !== h);
-        this.startSlotted(h, placement);
+        const interim = placement.moves.filter((move) => move.interim).length;
+        if (interim > 0 && this.beforeLaterStages(h))
+          this.notes.set(
+            h,
+            `no patched host had room for its guests before the stages after it, so it went first and put ${interim} of them on hosts not patched yet`,
+          );
+        this.startSlotted(h, placement, installAfterMovesMs);
         return;
       }
       // Hosts of later stages may still make room: the host stops holding its gate back, and waits.
       this.held[h] = placement.why;
-      this.hostFinished(h);
+      this.release(h, placement.why);
     }
   }
 
-  /** Deferred hosts first (never rebooted in this campaign, so guests move once), then hosts still to be evacuated. */
+  /**
+   * Where a host's guests may go when no patched host has room, the least disruptive way
+   * first: consenting guests stop rather than move twice, unless stopping them all at once
+   * would exceed a budget; a canary whose guests could only go to hosts on the new QEMU
+   * sends them off before it installs, on the QEMU they run.
+   */
+  private bootstrapPlacement(
+    group: number,
+    h: number,
+  ): { placement: Placement; installAfterMovesMs: number } {
+    const fallback = this.fallback(group, h);
+    const variants: Fallback[] = [fallback, { ...fallback, optional: true }];
+    if (this.installStartsNow(h) && this.beforeLaterStages(h))
+      variants.push(
+        { ...fallback, beforeInstall: true },
+        { ...fallback, beforeInstall: true, optional: true },
+      );
+    let refusal: Placement | undefined;
+    for (const variant of variants) {
+      const placement = this.withinStopBudget(h, this.placer.place(h, this.bundles(h), this.now, variant));
+      if (placement.ok)
+        return { placement, installAfterMovesMs: variant.beforeInstall ? this.cancelInstall(h) : 0 };
+      // The first refusal names what kept the guests from patched hosts.
+      refusal ??= placement;
+    }
+    return { placement: refusal!, installAfterMovesMs: 0 };
+  }
+
+  /** Whether stages after the host's own still wait for its gate: a canary, for them. */
+  private beforeLaterStages(h: number): boolean {
+    const index = this.gateOf[h]!;
+    return index >= 0 && index + 1 < this.input.gates.length && Number.isNaN(this.gateOpened[index + 1]!);
+  }
+
+  /** An evacuation whose install its gate has just planned, so that nothing has relied on the new QEMU yet. */
+  private installStartsNow(h: number): boolean {
+    return (
+      this.taskOf[h]!.kind === 'evacuate' &&
+      this.ledger.installedAt[h]! > this.now &&
+      this.installStep(h) >= 0
+    );
+  }
+
+  private installStep(h: number): number {
+    for (let i = this.steps.length - 1; i >= 0; i--) {
+      const step = this.steps[i]!;
+      if (step.kind === 'install' && step.host === h) return step.start === this.now ? i : -1;
+    }
+    return -1;
+  }
+
+  /** Takes back the install planned now, for the host's job to do once its guests have left; returns its duration. */
+  private cancelInstall(h: number): number {
+    const [step] = this.steps.splice(this.installStep(h), 1);
+    this.ledger.installedAt[h] = Infinity;
+    return step!.end - step!.start;
+  }
+
+  /**
+   * Deferred hosts first (never rebooted in this campaign, so guests move once), then hosts
+   * still to be evacuated, including those of stages not open yet: a canary that finds no
+   * room must make its own rather than wait for the hosts it is there to protect.
+   */
   private fallback(group: number, source: number): Fallback {
     const hosts = this.groupHosts[group]!;
-    const deferredHosts = hosts.filter((h) => this.state[h] === DEFERRED && !this.input.fleet.disabled[h]);
-    const later = hosts.filter(
-      (h) => h !== source && this.state[h] === PENDING && this.taskOf[h]!.kind === 'evacuate',
+    const waiting = (h: number) => this.state[h] === PENDING || this.state[h] === IDLE;
+    const deferredHosts = hosts.filter(
+      (h) =>
+        (this.state[h] === DEFERRED || (this.state[h] === IDLE && this.taskOf[h]?.kind === 'defer')) &&
+        !this.input.fleet.disabled[h],
     );
+    const later = hosts.filter((h) => h !== source && waiting(h) && this.taskOf[h]?.kind === 'evacuate');
     return { hosts: [...later, ...deferredHosts] };
   }
 
@@ -523,13 +647,21 @@ export class Scheduler implements JobContext {
     let progressed = this.putBackResumed();
     if (this.gateOpened.some(Number.isNaN)) {
       for (let c = 0; c < fleet.clusterIds.length; c++)
-        for (const h of [...this.slotted[c]!, ...this.inService[c]!]) this.hostFinished(h);
+        for (const h of [...this.slotted[c]!, ...this.inService[c]!])
+          this.release(h, this.held[h] ?? 'it could not be scheduled');
       return true;
     }
     for (let c = 0; c < fleet.clusterIds.length; c++) {
       for (const h of this.inService[c]!) {
-        const placement = this.placer.place(h, this.bundles(h), this.now, undefined, true);
-        if (!placement.ok) continue;
+        const placement = this.withinStopBudget(
+          h,
+          this.placer.place(h, this.bundles(h), this.now, undefined, true),
+        );
+        if (!placement.ok) {
+          // Nothing will free room any more: its guests could only ever stop all at once, past their budget.
+          this.deferNow(h, placement.why);
+          continue;
+        }
         if (placement.held.length > 0)
           this.deferred.set(h, this.heldSentence(placement.held, placement.heldWhy));
         this.startInService(this.taskOf[h]!, placement);
@@ -548,7 +680,8 @@ export class Scheduler implements JobContext {
       if (this.taskOf[h]!.kind !== 'in-service') {
         const end = this.now + this.input.timings.toggleMs;
         this.steps.push({ kind: 'enable', host: h, guest: -1, to: -1, start: this.now, end });
-        this.putBack(h);
+        // It is out until its enable ends, as the checker counts it.
+        this.queue.at(end, () => this.putBack(h));
       }
       this.state[h] = DEFERRED;
       this.busy[fleet.group[h]!]!--;
@@ -556,7 +689,7 @@ export class Scheduler implements JobContext {
         h,
         `its remaining guests found no room: ${this.held[h] ?? 'no patched host could take them'}; it is put back unpatched`,
       );
-      this.hostFinished(h);
+      this.hostFinished(h, false);
     }
     const any = this.resumedWaiting.length > 0;
     this.resumedWaiting = [];
@@ -575,17 +708,22 @@ export class Scheduler implements JobContext {
     this.slotted[cluster] = this.slotted[cluster]!.filter((other) => other !== h);
     this.state[h] = DEFERRED;
     this.deferred.set(h, why);
-    this.hostFinished(h);
+    this.hostFinished(h, false);
   }
 
   private bundles(h: number): Bundle[] {
     const task = this.taskOf[h]!;
-    return bundlesOf(
+    const bundles = bundlesOf(
       this.input.fleet,
       this.input.rules,
       task,
       leavingGuests(this.input.fleet, this.ledger, task),
     );
+    // A guest parked here on its way to a patched host moves on: stopping it here would leave it where it was sent to wait.
+    for (const bundle of bundles)
+      if (bundle.optional && bundle.guests.some((g) => this.movedReason[g] !== undefined))
+        bundle.optional = false;
+    return bundles;
   }
 
   private staying(h: number, placement: Placement & { ok: true }): number[] {

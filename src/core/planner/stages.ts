@@ -23,8 +23,8 @@ export function buildGates(
   hosts: ReadonlyMap<string, Host>,
   hostIndex: ReadonlyMap<string, number>,
   policyStages: readonly Stage[],
-  /** Whether the host's guests would find room at the start: a canary that must wait for room tests nothing. */
-  fitsAtStart: (decision: Decision) => boolean,
+  /** How soon the host's guests would find room (see `StartRank`): a canary that must wait for room tests nothing. */
+  startRank: (decision: Decision) => StartRank,
 ): Gate[] {
   const stages = policyStages.length > 0 ? policyStages : DEFAULT_STAGES;
   let remaining = [...decisions];
@@ -35,7 +35,7 @@ export function buildGates(
     const chosen =
       last || (stage.count === undefined && stage.percent === undefined)
         ? matched
-        : canaries(stage, matched, fitsAtStart);
+        : canaries(stage, matched, startRank);
     const taken = new Set(chosen);
     remaining = remaining.filter((d) => !taken.has(d));
     const ordered = [...chosen].sort(byUrgency);
@@ -68,14 +68,21 @@ function selects(stage: Stage, host: Host): boolean {
 }
 
 /**
- * Hosts with activations only: those whose guests find room at the start first, then
+ * How soon a host could be done: 0, its guests fit on patched hosts at the start; 1, only
+ * on hosts patched later (it can still go first, those guests moving again); 2, it must
+ * wait for others to make room.
+ */
+export type StartRank = 0 | 1 | 2;
+
+/**
+ * Hosts with activations only: those that can be done first, the soonest first, then
  * reboots (the riskiest change, and the room later hosts need), fewest guests to move
  * first, taking one migration group after another.
  */
 function canaries(
   stage: Stage,
   matched: readonly Decision[],
-  fitsAtStart: (decision: Decision) => boolean,
+  startRank: (decision: Decision) => StartRank,
 ): Decision[] {
   const active = matched.filter((d) => d.kind !== 'defer' && d.kind !== 'install');
   const wanted =
@@ -91,7 +98,7 @@ function canaries(
   }
   const queues = [...byGroup.values()]
     .map((list) => {
-      const fits = new Map(list.map((d) => [d, fitsAtStart(d) ? 0 : 1]));
+      const fits = new Map(list.map((d) => [d, startRank(d)]));
       return list.sort(
         (a, b) =>
           fits.get(a)! - fits.get(b)! ||
