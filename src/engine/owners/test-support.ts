@@ -60,8 +60,11 @@ export function manualClock(start: number) {
   let t = start;
   return {
     now: () => t,
+    // Time jumps at once, but the event loop still turns, as under any real clock: a loop
+    // that sleeps on it cannot starve sockets and timers (the test's own timeout included).
     sleep: async (ms: number) => {
       t += ms;
+      await new Promise((resolve) => setImmediate(resolve));
     },
     set: (to: number) => {
       t = to;
