@@ -1,6 +1,7 @@
 import type { Plan, PlanAction } from '../core/plan/index.js';
 import * as actions from './actions.js';
 import { admitHost } from './admission.js';
+import { holdBudget, listBudgetHolds, releaseBudget } from './budget-holds.js';
 import { createGroupCommit } from './group-commit.js';
 import * as campaigns from './campaigns.js';
 import type { Database, Unlisten } from './database.js';
@@ -10,12 +11,14 @@ import * as leases from './leases.js';
 import type {
   ActionRecord,
   Admission,
+  BudgetHold,
   CampaignRecord,
   CampaignState,
   CampaignSummary,
   HostLease,
   HostRecord,
   HostState,
+  LeaseFence,
   LeaseRecord,
   NewEvent,
   Progress,
@@ -105,6 +108,18 @@ export interface CampaignStore {
   heartbeat(worker: string, now: number): Promise<HostLease[]>;
   releaseLease(lease: HostLease, now: number): Promise<void>;
   leases(campaign: string): Promise<LeaseRecord[]>;
+
+  /**
+   * Claims one unit of `service`'s disruption budget for `guest`, on the host of `lease`
+   * (which must be live), before the budget is checked and the guest disrupted: every worker's
+   * check counts it until it is released, or until the lease is released or taken over. Returns
+   * the hold on the guest: another host's, if one that still counts was there first.
+   */
+  holdBudget(lease: LeaseFence, service: string, guest: string, now: number): Promise<BudgetHold>;
+  /** The holds on `service` that count: made under a lease still held by the same worker at the same epoch. */
+  budgetHolds(campaign: string, service: string): Promise<BudgetHold[]>;
+  /** Once the platform shows the disruption, or the worker backs off; a repeat changes nothing. */
+  releaseBudget(lease: LeaseFence, guest: string): Promise<void>;
 }
 
 export function createCampaignStore(db: Database): CampaignStore {
@@ -153,5 +168,12 @@ export function createCampaignStore(db: Database): CampaignStore {
     heartbeat: (worker, now) => tx((t) => leases.heartbeat(t, worker, now), READ_COMMITTED),
     releaseLease: (lease, now) => tx((t) => leases.releaseLease(t, lease, now), READ_COMMITTED),
     leases: (campaign) => leases.listLeases(db, campaign),
+
+    // Fenced like the writes above, in one statement after the check: a lease taken over in
+    // between leaves a hold that counts for nothing, the same as one taken over just after.
+    holdBudget: (lease, service, guest, now) =>
+      tx((t) => holdBudget(t, lease, service, guest, now), READ_COMMITTED),
+    budgetHolds: (campaign, service) => listBudgetHolds(db, campaign, service),
+    releaseBudget: (lease, guest) => releaseBudget(db, lease, guest),
   };
 }

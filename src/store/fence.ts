@@ -1,6 +1,6 @@
 import { Conflict, NotFound } from '../core/errors.js';
 import type { Queryable } from './database.js';
-import type { ActionRecord, CampaignState, HostLease, HostState } from './model.js';
+import type { ActionRecord, CampaignState, HostState, LeaseFence } from './model.js';
 import { action, json, validCampaignId, ms } from './rows.js';
 
 export interface HostContext {
@@ -21,7 +21,7 @@ export interface HostContext {
  */
 export async function checkFence(
   tx: Queryable,
-  lease: HostLease,
+  lease: LeaseFence,
   now: number,
   { live, action: seq }: { live: boolean; action?: number },
 ): Promise<HostContext> {
@@ -33,7 +33,7 @@ export async function checkFence(
 }
 
 export interface FenceCheck {
-  lease: HostLease;
+  lease: LeaseFence;
   now: number;
   live: boolean;
   action?: number;

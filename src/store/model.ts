@@ -117,6 +117,23 @@ export interface HostLease {
   expiresAt: number;
 }
 
+/**
+ * A worker's claim on one unit of a service's disruption budget, for one guest it is about to
+ * disrupt, made under the lease of the guest's host and counted while that lease is current.
+ */
+export interface BudgetHold {
+  campaignId: string;
+  service: string;
+  guest: string;
+  host: string;
+  worker: string;
+  epoch: number;
+  createdAt: number;
+}
+
+/** What a write about a host is checked against: the holder and epoch of the lease it was made under. */
+export type LeaseFence = Pick<HostLease, 'campaignId' | 'host' | 'worker' | 'epoch'>;
+
 /** A lease as seen by anyone: `worker` is null once it was released. */
 export type LeaseRecord = Omit<HostLease, 'worker'> & { worker: string | null };
 

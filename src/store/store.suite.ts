@@ -503,6 +503,115 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
       });
     });
 
+    describe('budget holds', () => {
+      const heldGuests = async (id: string, service: string) =>
+        (await store.budgetHolds(id, service)).map((h) => [h.guest, h.host, h.worker]);
+
+      test('are held per guest under a host lease, listed per service by every worker, and released', async () => {
+        const { id } = await runningCampaign(3);
+        const [a, b] = [worker('a'), worker('b')];
+        const leaseA = await activeHost(id, 'host-0', a);
+        const leaseB = await activeHost(id, 'host-1', b);
+        const held = {
+          campaignId: id,
+          service: 'web',
+          guest: 'guest-0',
+          host: 'host-0',
+          worker: a,
+          epoch: leaseA.epoch,
+          createdAt: T0 + 1,
+        };
+        expect(await store.holdBudget(leaseA, 'web', 'guest-0', T0 + 1)).toEqual(held);
+        await store.holdBudget(leaseB, 'web', 'guest-1', T0 + 2);
+        // A lost reply made again: still the one hold, as it was.
+        expect(await store.holdBudget(leaseA, 'web', 'guest-0', T0 + 3)).toEqual(held);
+        expect(await heldGuests(id, 'web')).toEqual([
+          ['guest-0', 'host-0', a],
+          ['guest-1', 'host-1', b],
+        ]);
+        expect(await store.budgetHolds(id, 'mail')).toEqual([]);
+        await store.releaseBudget(leaseA, 'guest-0');
+        await store.releaseBudget(leaseA, 'guest-0');
+        expect(await heldGuests(id, 'web')).toEqual([['guest-1', 'host-1', b]]);
+        await expect(store.budgetHolds('not-a-uuid', 'web')).rejects.toBeInstanceOf(NotFound);
+      });
+
+      test('are refused with Conflict under a lease that expired or was taken over; a guest another current lease holds stays its', async () => {
+        const { id } = await runningCampaign(3);
+        const [a, b] = [worker('a'), worker('b')];
+        const leaseA = await activeHost(id, 'host-0', a, T0, 1_000);
+        await expect(store.holdBudget(leaseA, 'web', 'guest-0', T0 + 1_000)).rejects.toThrow(/expired/);
+        const leaseB = (await store.acquireHostLease(id, 'host-0', b, 1_000, T0 + 1_001))!;
+        await expect(store.holdBudget(leaseA, 'web', 'guest-0', T0 + 1_002)).rejects.toBeInstanceOf(Conflict);
+        expect(await store.budgetHolds(id, 'web')).toEqual([]);
+        await store.holdBudget(leaseB, 'web', 'guest-0', T0 + 1_003);
+        // Another host claiming the same guest while the first hold counts is told whose it is.
+        const leaseC = await activeHost(id, 'host-1', a, T0 + 1_003);
+        expect(await store.holdBudget(leaseC, 'web', 'guest-0', T0 + 1_004)).toMatchObject({
+          host: 'host-0',
+          worker: b,
+          epoch: leaseB.epoch,
+          createdAt: T0 + 1_003,
+        });
+        expect(await heldGuests(id, 'web')).toEqual([['guest-0', 'host-0', b]]);
+      });
+
+      test('count while their lease is current, even expired, and stop once it is taken over or released; a new holder replaces them', async () => {
+        const { id } = await runningCampaign(3);
+        const [a, b] = [worker('a'), worker('b')];
+        const leaseA = await activeHost(id, 'host-0', a, T0, 1_000);
+        await store.holdBudget(leaseA, 'web', 'guest-0', T0);
+        // Expired, its worker may only be slow: the hold counts until someone takes the host.
+        const later = T0 + 5_000;
+        expect(await heldGuests(id, 'web')).toEqual([['guest-0', 'host-0', a]]);
+        const leaseB = (await store.acquireHostLease(id, 'host-0', b, 1_000, later))!;
+        expect(await heldGuests(id, 'web')).toEqual([]);
+        await store.holdBudget(leaseB, 'web', 'guest-0', later + 1);
+        expect(await heldGuests(id, 'web')).toEqual([['guest-0', 'host-0', b]]);
+        // The old holder letting go of what it no longer holds removes nothing.
+        await store.releaseBudget(leaseA, 'guest-0');
+        expect(await heldGuests(id, 'web')).toEqual([['guest-0', 'host-0', b]]);
+        // Taken again by its own worker, at a new epoch, a host's old holds no longer count either.
+        const leaseB2 = (await store.acquireHostLease(id, 'host-0', b, 1_000, later + 2))!;
+        expect(leaseB2.epoch).toBe(leaseB.epoch + 1);
+        expect(await heldGuests(id, 'web')).toEqual([]);
+        const leaseA1 = await activeHost(id, 'host-1', a, later + 3);
+        await store.holdBudget(leaseA1, 'web', 'guest-1', later + 3);
+        expect(await heldGuests(id, 'web')).toEqual([['guest-1', 'host-1', a]]);
+        await store.releaseLease(leaseA1, later + 4);
+        expect(await heldGuests(id, 'web')).toEqual([]);
+      });
+
+      test('of clients that each hold a guest and then read the holds, every two see at least one another', async () => {
+        await fc.assert(
+          fc.asyncProperty(fc.integer({ min: 2, max: 6 }), async (n) => {
+            const { id } = await runningCampaign(n);
+            const clients = await Promise.all(Array.from({ length: n }, () => database.connect()));
+            try {
+              const leases = await Promise.all(
+                Array.from({ length: n }, (_, i) => activeHost(id, `host-${i}`, worker('h'))),
+              );
+              const seen = await Promise.all(
+                clients.map(async (client, i) => {
+                  const s = createCampaignStore(client);
+                  await s.holdBudget(leases[i]!, 'web', `guest-${i}`, T0 + 1);
+                  return new Set((await s.budgetHolds(id, 'web')).map((h) => h.guest));
+                }),
+              );
+              for (let i = 0; i < n; i++) {
+                expect(seen[i]!.has(`guest-${i}`)).toBe(true);
+                for (let j = i + 1; j < n; j++)
+                  expect(seen[i]!.has(`guest-${j}`) || seen[j]!.has(`guest-${i}`)).toBe(true);
+              }
+            } finally {
+              for (const client of clients) await client.close();
+            }
+          }),
+          { numRuns: 8 },
+        );
+      });
+    });
+
     describe('group commit', () => {
       test('changes made at once each get their own answer; one refused leaves the others done', async () => {
         const { id } = await store.createCampaign(samplePlan({ hosts: 30, stageless: true }), 'alice', T0);

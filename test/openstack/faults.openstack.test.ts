@@ -253,6 +253,10 @@ describe('faults during a campaign on nova', () => {
           'conductor_live_migrate_instance: No valid host was found\\.',
       ),
     );
+    // The refusal and Nova's reason are in the audit trail, though nothing moved.
+    const refused = result.events.filter((e) => e.kind === 'migration-refused');
+    expect(refused.map((e) => [e.guest, e.data.target])).toEqual([[guest, planned]]);
+    expect(refused[0]!.reason).toMatch(/No valid host was found/);
     const records = await novaLiveMigrations(admin, guest);
     expect(records.map((m) => [m.status, m.dest_compute])).toEqual([
       // Refused by the scheduler: the record never got a destination.

@@ -21,10 +21,10 @@ export interface WorkerContext {
   /** Host states as last read from the store, refreshed every scheduling round. */
   hostStates: Map<string, HostState>;
   /**
-   * Guests this worker is about to disrupt, per service, between its budget check and the
-   * platform showing it: without them two hosts could both take the last unit of a budget.
+   * Per service, the end of the last budget check this worker queued (see budget.ts): its
+   * hosts check a service one at a time; the store's budget holds decide between workers.
    */
-  reserved: Map<string, number>;
+  reserved: Map<string, Promise<void>>;
   /** Guests this worker is launching a migration of, per target, until the platform shows it. */
   launching: Map<string, Set<string>>;
 }

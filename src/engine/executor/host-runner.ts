@@ -142,6 +142,7 @@ class HostRunner {
 
   private perform(action: ActionRecord, boot: string | undefined): Promise<ActionResult> {
     return perform(this.ctx, action, {
+      lease: this.lease,
       ...(boot === undefined ? {} : { bootIdBefore: boot }),
       onMigrationFailure: (why) => this.control.migrationFailed(this.host, why),
     });

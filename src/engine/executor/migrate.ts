@@ -1,7 +1,7 @@
 import { Conflict, HvpatchError, Unavailable } from '../../core/errors.js';
 import type { PlatformGuest } from '../../core/ports.js';
-import type { ActionRecord } from '../../store/index.js';
-import { reserveBudget } from './budget.js';
+import type { ActionRecord, LeaseFence } from '../../store/index.js';
+import { isLeaseLost, reserveBudget } from './budget.js';
 import type { WorkerContext } from './context.js';
 import { backoff } from './policy.js';
 import { probe } from './probe.js';
@@ -17,11 +17,14 @@ import { chooseTarget } from './targets.js';
 export async function migrate(
   ctx: WorkerContext,
   action: ActionRecord,
+  lease: LeaseFence,
   onFailure: (why: string) => Promise<void>,
 ): Promise<ActionResult> {
   const { platform, policy, clock } = ctx;
   const guest = action.guest!;
   const tried = new Set<string>();
+  /** Why each tried target did not take the guest: what the platform said, for the audit trail. */
+  const reasons = new Map<string, string>();
   const deadline = clock.now() + policy.guardWaitMs;
   let errors = 0;
   let pause = 0;
@@ -40,38 +43,58 @@ export async function migrate(
         );
         if (status !== undefined && status.phase !== 'completed') {
           tried.add(status.target);
+          reasons.set(status.target, `ended ${status.phase}: ${status.reason ?? 'no reason given'}`);
           await onFailure(`migration to ${status.target} ended ${status.phase}: ${status.reason ?? ''}`);
         }
         continue;
       }
       if (tried.size >= policy.migrationTargets)
-        return failed(`guest ${guest} could not be moved: ${tried.size} targets failed`, {
-          tried: [...tried],
-        });
+        return failed(
+          `guest ${guest} could not be moved: ${tried.size} targets failed (${triedWithReasons(tried, reasons)})`,
+          { tried: [...tried], reasons: Object.fromEntries(reasons) },
+        );
       const hosts = await platform.listHosts();
       const guests = await platform.listGuests();
       const target = chooseTarget(ctx, action, tried, hosts, guests, await landing(ctx, guest, guests));
       if (target === undefined) {
         if (clock.now() >= deadline)
-          return failed(`no valid target for guest ${guest} (tried: ${[...tried].join(', ') || 'none'})`);
+          return failed(`no valid target for guest ${guest} (tried: ${triedWithReasons(tried, reasons)})`);
         pause = Math.min(errors + 1, 6);
         continue;
       }
-      const release = await reserveBudget(ctx, guest);
+      const release = await reserveBudget(ctx, lease, guest);
       if (release === undefined) return failed(`the budget of guest ${guest}'s service stayed full`);
       const unclaim = claim(ctx.launching, target, guest);
       try {
         await platform.liveMigrate(guest, target);
         launched = true;
       } catch (error) {
-        if (error instanceof Conflict) tried.add(target);
+        // The platform refused this target (its scheduler, anti-affinity): another is tried.
+        // Nothing moved, so it is no failed migration, but its reason belongs in the trail.
+        if (error instanceof Conflict) {
+          tried.add(target);
+          reasons.set(target, `refused: ${error.message}`);
+          await ctx.store.recordEvent(
+            {
+              campaignId: action.campaignId,
+              actor: ctx.worker,
+              kind: 'migration-refused',
+              host: action.host,
+              guest,
+              action: action.seq,
+              reason: error.message,
+              data: { target },
+            },
+            clock.now(),
+          );
+        }
         throw error;
       } finally {
         unclaim();
-        release();
+        await release();
       }
     } catch (error) {
-      if (!(error instanceof HvpatchError)) throw error;
+      if (!(error instanceof HvpatchError) || isLeaseLost(error)) throw error;
       if (
         ++errors >= policy.attempts * 2 ||
         !(error instanceof Conflict || error.retryable) ||
@@ -114,6 +137,11 @@ async function landing(
       if (other !== guest && ctx.guestsById.get(other)?.antiAffinityGroup === group)
         found.push({ guest: other, host });
   return found;
+}
+
+function triedWithReasons(tried: ReadonlySet<string>, reasons: ReadonlyMap<string, string>): string {
+  if (tried.size === 0) return 'none';
+  return [...tried].map((host) => (reasons.has(host) ? `${host}, ${reasons.get(host)}` : host)).join('; ');
 }
 
 function claim(launching: Map<string, Set<string>>, host: string, guest: string): () => void {

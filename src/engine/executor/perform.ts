@@ -1,6 +1,6 @@
 import { HvpatchError } from '../../core/errors.js';
-import type { ActionRecord } from '../../store/index.js';
-import { reserveBudget } from './budget.js';
+import type { ActionRecord, LeaseFence } from '../../store/index.js';
+import { isLeaseLost, reserveBudget } from './budget.js';
 import type { WorkerContext } from './context.js';
 import { migrate } from './migrate.js';
 import { backoff, DISABLE_REASON } from './policy.js';
@@ -17,9 +17,15 @@ import { settleMigration, settleReboot } from './settle.js';
 export async function perform(
   ctx: WorkerContext,
   action: ActionRecord,
-  hooks: { bootIdBefore?: string; onMigrationFailure: (why: string) => Promise<void> },
+  hooks: {
+    bootIdBefore?: string;
+    onMigrationFailure: (why: string) => Promise<void>;
+    /** The host's current lease, which budget holds are made under. */
+    lease: LeaseFence;
+  },
 ): Promise<ActionResult> {
-  if (action.kind === 'migrate') return migrate(ctx, action, hooks.onMigrationFailure);
+  const { lease } = hooks;
+  if (action.kind === 'migrate') return migrate(ctx, action, lease, hooks.onMigrationFailure);
   if (action.kind === 'livepatch')
     return failed('the plan names no live patch to apply (the plan format carries none yet)');
   const { policy, clock } = ctx;
@@ -39,10 +45,10 @@ export async function perform(
           );
         continue;
       }
-      const result = await act(ctx, action);
+      const result = await act(ctx, action, lease);
       if (result !== undefined) return result;
     } catch (error) {
-      if (!(error instanceof HvpatchError)) throw error;
+      if (!(error instanceof HvpatchError) || isLeaseLost(error)) throw error;
       if (!error.retryable) return failed(error.message);
       last = error.message;
     }
@@ -51,7 +57,11 @@ export async function perform(
 }
 
 /** The call itself; undefined when only asking the platform again can tell how it went. */
-async function act(ctx: WorkerContext, action: ActionRecord): Promise<ActionResult | undefined> {
+async function act(
+  ctx: WorkerContext,
+  action: ActionRecord,
+  lease: LeaseFence,
+): Promise<ActionResult | undefined> {
   const { platform, agent } = ctx;
   const { host } = action;
   switch (action.kind) {
@@ -78,12 +88,12 @@ async function act(ctx: WorkerContext, action: ActionRecord): Promise<ActionResu
       return failed(`host ${host} is unhealthy: ${failing.join(', ') || 'health check failed'}`);
     }
     case 'stop-guest': {
-      const release = await reserveBudget(ctx, action.guest!);
+      const release = await reserveBudget(ctx, lease, action.guest!);
       if (release === undefined) return failed(`the budget of guest ${action.guest}'s service stayed full`);
       try {
         await platform.stopGuest(action.guest!);
       } finally {
-        release();
+        await release();
       }
       return succeeded();
     }

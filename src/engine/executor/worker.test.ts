@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Conflict } from '../../core/errors.js';
 import { createSimEnvironment } from '../../drivers/sim/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { Killed, killSwitch } from '../testing/crash.js';
@@ -108,6 +109,56 @@ describe('runWorker', () => {
     expect(events.find((e) => e.kind === 'campaign-state' && e.data.to === 'halted')?.reason).toBe(
       '2 migrations failed (threshold 2)',
     );
+    expect(await checkRun(env.sim, plan, store, campaign)).toEqual([]);
+  });
+
+  it('records why the platform refused a target, counts it as no failed migration, and names it if no target is left', async () => {
+    const { fleet, plan } = scenarioFleet({
+      ...healthy,
+      baseline: 'nova-evacuate',
+      coldEvery: undefined as never,
+    });
+    const env = createSimEnvironment(fleet, { seed: healthy.seed });
+    const campaign = await startCampaign(store, plan, { actor: 'test', now: env.clock.now() });
+    // A scheduler refusing the first target asked of it, the way Nova refuses one that breaks
+    // anti-affinity; on this small fleet no other host has room, so the move cannot be made.
+    let refused: { guest: string; target: string } | undefined;
+    const why = (target: string) =>
+      `no valid host was found: ${target} would break the group's anti-affinity`;
+    const platform = {
+      ...env.platform,
+      liveMigrate: async (guest: string, target: string) => {
+        if (refused !== undefined) return env.platform.liveMigrate(guest, target);
+        refused = { guest, target };
+        throw new Conflict(why(target));
+      },
+    };
+    const outcome = await runWorker({
+      store,
+      platform,
+      agent: env.hostAgent,
+      clock: env.clock,
+      campaign,
+      worker: 'w-refused',
+      leaseTtlMs: 900_000,
+      policy: TEST_POLICY,
+    });
+    expect(outcome.state).toBe('completed');
+    const { guest, target } = refused!;
+    const events = await store.events(campaign, { limit: 10_000 });
+    expect(
+      events.filter((e) => e.kind === 'migration-refused').map((e) => [e.guest, e.data.target, e.reason]),
+    ).toEqual([[guest, target, why(target)]]);
+    expect(events.filter((e) => e.kind === 'migration-failed')).toEqual([]);
+    const move = (await store.actions(campaign)).find((a) => a.kind === 'migrate' && a.guest === guest)!;
+    expect(move.state).toBe('failed');
+    expect((move.detail as { reason?: string } | undefined)?.reason).toBe(
+      `no valid target for guest ${guest} (tried: ${target}, refused: ${why(target)})`,
+    );
+    // The host it was to leave is back in service, unpatched, and said so.
+    expect(
+      events.some((e) => e.kind === 'host-state' && e.host === move.host && e.data.to === 'deferred'),
+    ).toBe(true);
     expect(await checkRun(env.sim, plan, store, campaign)).toEqual([]);
   });
 

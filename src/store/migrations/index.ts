@@ -1,5 +1,6 @@
 import { statements as initial } from './0001-initial.js';
 import { statements as admission } from './0002-admission.js';
+import { statements as budgetHolds } from './0003-budget-holds.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', statements: initial },
   { version: 2, name: 'admission', statements: admission },
+  { version: 3, name: 'budget-holds', statements: budgetHolds },
 ];
