@@ -74,6 +74,11 @@ const auth = {
   domain: 'Default',
 };
 const ok = (name: string) => () => ({ status: 200, body: fixture(name) });
+/** Nova's answer to GET /servers/{id} for a server at rest on `host`. */
+const serverAnswer = (id: string, name: string, status: string, host: string) => () => ({
+  status: 200,
+  body: { server: { id, name, status, 'OS-EXT-SRV-ATTR:host': host, 'OS-EXT-STS:task_state': null } },
+});
 
 function platformOn(routes: Record<string, Handler>) {
   const cloud = fakeCloud(routes);
@@ -157,18 +162,7 @@ describe('the nova driver on recorded answers', () => {
     let migrateBody: unknown;
     const { platform } = platformOn({
       'GET nova.test/v2.1/os-services': ok('os-services.json'),
-      [`GET nova.test/v2.1/servers/${AA1}`]: () => ({
-        status: 200,
-        body: {
-          server: {
-            id: AA1,
-            name: 'aa-1',
-            status: 'ACTIVE',
-            'OS-EXT-SRV-ATTR:host': 'fake-compute-1',
-            'OS-EXT-STS:task_state': null,
-          },
-        },
-      }),
+      [`GET nova.test/v2.1/servers/${AA1}`]: serverAnswer(AA1, 'aa-1', 'ACTIVE', 'fake-compute-1'),
       'GET nova.test/v2.1/os-migrations': () => ({
         status: 200,
         body: { migrations: migrateBody === undefined ? before : [refused, ...before] },
@@ -203,18 +197,7 @@ describe('the nova driver on recorded answers', () => {
           ),
         },
       }),
-      [`GET nova.test/v2.1/servers/${CONF1}`]: () => ({
-        status: 200,
-        body: {
-          server: {
-            id: CONF1,
-            name: 'conf-1',
-            status: 'ACTIVE',
-            'OS-EXT-SRV-ATTR:host': 'fake-compute-3',
-            'OS-EXT-STS:task_state': null,
-          },
-        },
-      }),
+      [`GET nova.test/v2.1/servers/${CONF1}`]: serverAnswer(CONF1, 'conf-1', 'ACTIVE', 'fake-compute-3'),
     });
     await expect(platform.liveMigrate(CONF1, 'fake-compute-2')).rejects.toThrow(
       /disabled for scheduling \(hvpatch: patching\)/,
@@ -233,18 +216,7 @@ describe('the nova driver on recorded answers', () => {
           ),
         },
       }),
-      [`GET nova.test/v2.1/servers/${CONF1}`]: () => ({
-        status: 200,
-        body: {
-          server: {
-            id: CONF1,
-            name: 'conf-1',
-            status: 'ACTIVE',
-            'OS-EXT-SRV-ATTR:host': 'fake-compute-3',
-            'OS-EXT-STS:task_state': null,
-          },
-        },
-      }),
+      [`GET nova.test/v2.1/servers/${CONF1}`]: serverAnswer(CONF1, 'conf-1', 'ACTIVE', 'fake-compute-3'),
     });
     const error = await platform.liveMigrate(CONF1, 'fake-compute-2').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
@@ -272,18 +244,7 @@ describe('the nova driver on recorded answers', () => {
   it('names the request when nova fails: 5xx is Unavailable, 409 is Conflict', async () => {
     const { platform } = platformOn({
       'GET nova.test/v2.1/servers/detail': () => ({ status: 503, body: { message: 'maintenance' } }),
-      [`GET nova.test/v2.1/servers/${CONF1}`]: () => ({
-        status: 200,
-        body: {
-          server: {
-            id: CONF1,
-            name: 'conf-1',
-            status: 'SHUTOFF',
-            'OS-EXT-SRV-ATTR:host': 'fake-compute-3',
-            'OS-EXT-STS:task_state': null,
-          },
-        },
-      }),
+      [`GET nova.test/v2.1/servers/${CONF1}`]: serverAnswer(CONF1, 'conf-1', 'SHUTOFF', 'fake-compute-3'),
       [`POST nova.test/v2.1/servers/${CONF1}/action`]: () => ({
         status: 409,
         body: fixture('error-nova-409.json'),

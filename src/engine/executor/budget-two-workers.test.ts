@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { generateFleet, newestKnownUpdates } from '../../core/generate/index.js';
 import type { Fleet, Guest } from '../../core/model/index.js';
 import { planFleet, workFromUpdates, type Plan, type PlanAction } from '../../core/plan/index.js';
 import { createSimEnvironment } from '../../drivers/sim/index.js';
-import { openStore, type Store } from '../../store/index.js';
-import { createCluster, destroyCluster, type PostgresCluster } from '../../../test/support/postgres.js';
+import { ownPostgresStores } from '../../../test/support/postgres-stores.js';
 import { checkRun } from '../testing/invariants.js';
 import { TEST_POLICY } from '../testing/scenario.js';
 import { startCampaign } from './campaign.js';
@@ -12,21 +11,7 @@ import { runWorker } from './worker.js';
 
 const DAY = 24 * 60 * 60_000;
 
-let cluster: PostgresCluster;
-const stores: Store[] = [];
-beforeAll(async () => {
-  cluster = await createCluster();
-});
-afterAll(async () => {
-  for (const store of stores) await store.close();
-  await destroyCluster(cluster);
-});
-
-const open = async () => {
-  const store = await openStore({ url: cluster.url });
-  stores.push(store);
-  return store;
-};
+const { open } = ownPostgresStores();
 
 /**
  * One running guest per host, all of one service whose budget is a single guest, each stopped

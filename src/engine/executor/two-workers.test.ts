@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createSimEnvironment } from '../../drivers/sim/index.js';
-import { openStore, type Store } from '../../store/index.js';
-import { createCluster, destroyCluster, type PostgresCluster } from '../../../test/support/postgres.js';
+import { ownPostgresStores } from '../../../test/support/postgres-stores.js';
 import { startCampaign } from './campaign.js';
 import { runWorker } from './worker.js';
 import { Killed, killSwitch } from '../testing/crash.js';
@@ -10,21 +9,7 @@ import { hostLimitBreaches } from '../testing/limits-replay.js';
 import { TEST_POLICY } from '../testing/scenario.js';
 import { widePlan } from '../testing/wide-plan.js';
 
-let cluster: PostgresCluster;
-const stores: Store[] = [];
-beforeAll(async () => {
-  cluster = await createCluster();
-});
-afterAll(async () => {
-  for (const store of stores) await store.close();
-  await destroyCluster(cluster);
-});
-
-const open = async () => {
-  const store = await openStore({ url: cluster.url });
-  stores.push(store);
-  return store;
-};
+const { open } = ownPostgresStores();
 
 it(
   'two workers on one PostgreSQL finish a 500-host campaign; one dies, the other takes its hosts over',
