@@ -47,7 +47,7 @@ async function tryReserve(
   budget: number,
 ): Promise<BudgetRelease | undefined> {
   const { store } = ctx;
-  const endTurn = await takeTurn(ctx.reserved, service);
+  const endTurn = await takeTurn(ctx.budgetTurns, service);
   const release = once(async () => {
     endTurn();
     await store.releaseBudget(lease, guest);

@@ -24,7 +24,7 @@ export interface WorkerContext {
    * Per service, the end of the last budget check this worker queued (see budget.ts): its
    * hosts check a service one at a time; the store's budget holds decide between workers.
    */
-  reserved: Map<string, Promise<void>>;
+  budgetTurns: Map<string, Promise<void>>;
   /** Guests this worker is launching a migration of, per target, until the platform shows it. */
   launching: Map<string, Set<string>>;
 }

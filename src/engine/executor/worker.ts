@@ -92,7 +92,7 @@ class Worker {
       plan: record.plan,
       ...inventory(record.plan),
       hostStates: new Map(),
-      reserved: new Map(),
+      budgetTurns: new Map(),
       launching: new Map(),
     };
     this.plans.push(...hostPlans(record.plan));
