@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { HostAgent } from '../../src/core/ports.js';
+import type { Platform } from '../../src/core/ports.js';
 import { LAB_EXECUTOR_POLICY, planLab, runLabCampaign, trail, withStore } from './support/campaign.js';
 import { labHostAgent, labPlatform } from './support/drivers.js';
 import { watchHeartbeats } from './support/heartbeat.js';
@@ -59,13 +59,14 @@ describe('faults on the lab, through the engine', () => {
     const watches = onSource.map((g) => watchHeartbeats(serialLogOf(lab, g)));
     const bootBefore = (await agent.runningVersions(source)).bootId;
     const uncap = await capLink(lab, source);
-    // Only this host is worked on: once it is under way the worker is told to take no other.
+    // Only this host is worked on: once its first move is under way the worker is told to take
+    // no other (whether the plan installs before its moves or after them).
     const stop = new AbortController();
-    const stopOnceStarted: HostAgent = {
-      ...agent,
-      installPackages: (host, packages) => {
+    const stopOnceMoving: Platform = {
+      ...platform,
+      liveMigrate: (guest, target) => {
         stop.abort();
-        return agent.installPackages(host, packages);
+        return platform.liveMigrate(guest, target);
       },
     };
     let installed = false;
@@ -74,14 +75,14 @@ describe('faults on the lab, through the engine', () => {
         const { campaign, outcome } = await runLabCampaign(
           store,
           plan,
-          { platform, agent: stopOnceStarted },
+          { platform: stopOnceMoving, agent },
           {
             policy: { ...LAB_EXECUTOR_POLICY, migrationTimeoutMs: 15_000, guardWaitMs: 45_000 },
             signal: stop.signal,
           },
         );
         const actions = await store.actions(campaign);
-        installed = actions.some((a) => a.kind === 'install' && a.state === 'succeeded');
+        installed = actions.some((a) => a.kind === 'install' && a.host === source && a.state === 'succeeded');
         const events = await trail(store, campaign);
         const migrations = await recorder.migrations();
         console.log(JSON.stringify({ cappedLink: migrations.map((m) => m.final) }));
