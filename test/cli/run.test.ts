@@ -1,14 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../../src/drivers/sim/index.js';
 import { openStore } from '../../src/store/index.js';
 import { ROOT, runCli } from '../support/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'hvpatch-run-'));
+// Every case's data directory lives in `work` (the last one reuses the first one's).
+afterAll(() => rmSync(work, { recursive: true, force: true, maxRetries: 3 }));
 const fleet = join(work, 'fleet.json');
 const otherFleet = join(work, 'other.json');
 // Seed 1: hosts that need reboots, guests that live-migrate and guests stopped in place with consent.

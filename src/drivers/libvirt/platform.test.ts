@@ -2,10 +2,10 @@
  * The libvirt Platform against a scripted virsh: the refusals and the migration bookkeeping
  * that the lab's conformance run (test/lab) cannot force at will.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Conflict, NotFound } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
 import { createLibvirtPlatform } from './platform.js';
@@ -94,10 +94,14 @@ function world(domains: Record<string, FakeDomain>) {
 
 const clock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 
+/** Where each test's platform keeps its scheduling state; removed after the file. */
+const schedulingDirs = mkdtempSync(join(tmpdir(), 'hvpatch-sched-'));
+afterAll(() => rmSync(schedulingDirs, { recursive: true, force: true }));
+
 function platformOn(fake: ReturnType<typeof world>, memoryCeilingMiB = 4096) {
   return createLibvirtPlatform({
     hosts: ['a', 'b'].map((id) => ({ id, uri: `qemu+tcp://${id}/system`, memoryCeilingMiB, vcpuCeiling: 8 })),
-    schedulingDir: mkdtempSync(join(tmpdir(), 'hvpatch-sched-')),
+    schedulingDir: mkdtempSync(join(schedulingDirs, 'platform-')),
     spawn: fake.spawn,
     clock,
     pollIntervalMs: 5,
