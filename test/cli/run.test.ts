@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseDuration } from '../../src/core/duration.js';
 import type { JournalEntry } from '../../src/drivers/sim/index.js';
+import { OWNER_EVENTS, type NoticeBody } from '../../src/engine/owners/index.js';
+import { startReceiver } from '../../src/engine/owners/test-support.js';
 import { openStore } from '../../src/store/index.js';
 import { ROOT, runCli } from '../support/cli.js';
 
@@ -18,16 +21,23 @@ runCli(['fleet', 'generate', '--hosts', '10', '--seed', '1', '--guests-per-host'
 runCli(['fleet', 'generate', '--hosts', '10', '--seed', '3', '--guests-per-host', '6', '--out', otherFleet]);
 const inputs = ['--fleet', fleet, '--advisories', 'data/advisories/osv'];
 
-function startRun(dataDir: string, extra: string[] = []): ChildProcess & { output: () => string } {
+function startRun(
+  dataDir: string,
+  extra: string[] = [],
+): ChildProcess & { output: () => string; stdout: () => string } {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', `${ROOT}src/cli/main.ts`, 'run', ...inputs, '--data-dir', dataDir, ...extra],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    stdout += chunk.toString();
+  });
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return Object.assign(child, { output: () => output });
+  return Object.assign(child, { output: () => output, stdout: () => stdout });
 }
 
 const exited = (child: ChildProcess) =>
@@ -50,10 +60,21 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 12
   }
 }
 
-function events(dataDir: string): { kind: string; action: number | null; host: string | null }[] {
+interface TrailEvent {
+  id: number;
+  at: number;
+  actor: string;
+  kind: string;
+  action: number | null;
+  host: string | null;
+  reason: string | null;
+  data: Record<string, unknown>;
+}
+
+function events(dataDir: string): TrailEvent[] {
   const result = runCli(['events', '--data-dir', dataDir, '--json']);
   expect(result.status).toBe(0);
-  return JSON.parse(result.stdout) as { kind: string; action: number | null; host: string | null }[];
+  return JSON.parse(result.stdout) as TrailEvent[];
 }
 
 function journal(dataDir: string): JournalEntry[] {
@@ -86,6 +107,10 @@ describe('hvpatch run', { timeout: 600_000 }, () => {
     expect(summary.hosts.done + summary.hosts.deferred + summary.hosts.skipped).toBe(10);
     expect(summary.hosts.done).toBeGreaterThan(0);
     expect(summary.guests.rebootedWithHost).toBe(0);
+    // Nobody to tell: the run says which notice periods it does not hold hosts for.
+    expect(result.stderr).toMatch(
+      /No owners' webhook endpoints \(hvpatch run --owners\): \d+ disrupted services? asks? for notice before their guests are touched \(.+\); nobody is told, and their hosts are not held for it/,
+    );
     expect(status(dataDir)?.state).toBe('completed');
     const trail = events(dataDir);
     expect(trail[0]!.kind).toBe('campaign-created');
@@ -156,6 +181,97 @@ describe('hvpatch run', { timeout: 600_000 }, () => {
     expect(status(dataDir)?.state).toBe('aborted');
     const reasons = events(dataDir).filter((e) => e.kind === 'campaign-state');
     expect(reasons.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('with --owners, tells owners by signed webhook and holds the hosts of services with a notice period until it ran out', async () => {
+    const dataDir = join(work, 'owners');
+    const secret = 'owners-secret-for-the-run-test';
+    // A real endpoint, checking each signature against the real clock as an owner's would.
+    const receiver = await startReceiver(secret, Date.now);
+    try {
+      const services = (
+        JSON.parse(readFileSync(fleet, 'utf8')) as {
+          services: { id: string; owner: string; noticePeriod: string }[];
+        }
+      ).services;
+      const ownersFile = join(work, 'owners.json');
+      writeFileSync(
+        ownersFile,
+        JSON.stringify(Object.fromEntries(services.map((s) => [s.owner, { url: receiver.url, secret }]))),
+      );
+      const run = startRun(dataDir, ['--owners', ownersFile, '--json', '--progress', 'none']);
+      expect(await exited(run), run.output()).toBe(0);
+      expect((JSON.parse(run.stdout()) as { state: string }).state).toBe('completed');
+      expect(run.output()).not.toContain("No owners' webhook endpoints");
+      expect(receiver.received.length).toBeGreaterThan(0);
+      expect(receiver.received.every((r) => r.verified && r.status === 200)).toBe(true);
+
+      const trail = events(dataDir);
+      const notices = trail
+        .filter((e) => e.kind === OWNER_EVENTS.queued && e.data.notice === 'notice')
+        .map((e) => JSON.parse(e.data.body as string) as NoticeBody);
+      const withNotice = notices.filter(
+        (n) => parseDuration(services.find((s) => s.id === n.service)!.noticePeriod)! > 0,
+      );
+      expect(withNotice.length).toBeGreaterThan(0);
+      for (const notice of withNotice) {
+        const approval = trail.find(
+          (e) => e.kind === 'stage-approved' && e.data.stage === `service:${notice.service}`,
+        );
+        const served = trail.filter(
+          (e) => e.kind === OWNER_EVENTS.served && e.data.service === notice.service,
+        );
+        expect(approval?.actor).toBe('owners');
+        expect(served).toHaveLength(1);
+        expect(served[0]!.reason).toMatch(/^notice period of \S+ ran out after delivery at /);
+        const starts = trail.filter(
+          (e) => e.kind === 'action-started' && notice.maintenance.hosts.includes(e.host!),
+        );
+        expect(starts.length).toBeGreaterThan(0);
+        for (const start of starts) {
+          expect(start.id).toBeGreaterThan(approval!.id);
+          expect(start.at).toBeGreaterThanOrEqual(Date.parse(notice.maintenance.notBefore));
+        }
+      }
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('with --owners, stops and reports the hosts whose notice could not be delivered, without starting them', async () => {
+    const dataDir = join(work, 'owners-undeliverable');
+    const secret = 'owners-secret-for-the-run-test';
+    const receiver = await startReceiver(secret, Date.now);
+    try {
+      const services = (JSON.parse(readFileSync(fleet, 'utf8')) as { services: { owner: string }[] })
+        .services;
+      const ownersFile = join(work, 'owners-undeliverable.json');
+      writeFileSync(
+        ownersFile,
+        JSON.stringify(Object.fromEntries(services.map((s) => [s.owner, { url: receiver.url, secret }]))),
+      );
+      // The first notice is refused for good; later ones are taken.
+      receiver.replies.push(400);
+      const run = startRun(dataDir, ['--owners', ownersFile, '--json', '--progress', 'none']);
+      expect(await exited(run), run.output()).toBe(1);
+      const summary = JSON.parse(run.stdout()) as { state: string; blocked?: string };
+      expect(summary.state).toBe('running');
+      expect(summary.blocked).toMatch(/wait on a stage approval or an owner's consent/);
+
+      const trail = events(dataDir);
+      const refused = trail.find((e) => e.kind === OWNER_EVENTS.deadline)!;
+      expect(refused.reason).toMatch(/could not be delivered \(rejected\): the hosts stay deferred/);
+      const held = refused.data.hosts as string[];
+      expect(held.length).toBeGreaterThan(0);
+      expect(trail.filter((e) => e.kind === 'action-started' && held.includes(e.host!))).toEqual([]);
+      expect(
+        trail.some(
+          (e) => e.kind === 'stage-approved' && e.data.stage === `service:${refused.data.service as string}`,
+        ),
+      ).toBe(false);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('refuses another fleet on the same data directory, and a data directory without a campaign', () => {

@@ -5,12 +5,18 @@ import {
   readJournal,
   type SimEnvironment,
 } from '../../drivers/sim/index.js';
-import { runWorker } from '../../engine/index.js';
-import { createOwnerNotifier, type WebhookEndpoints } from '../../engine/owners/index.js';
+import { runWorker, type RunWorkerOptions, type WorkerOutcome } from '../../engine/index.js';
+import {
+  createOwnerNotifier,
+  noticeOnlyServices,
+  serviceImpacts,
+  type WebhookEndpoints,
+} from '../../engine/owners/index.js';
 import type { CampaignStore } from '../../store/index.js';
 import { storeAccess } from './access.js';
 import { serveControl } from './control.js';
 import type { DataDir, SimWorldSetup } from './data-dir.js';
+import { waitForOwnerGates } from './owner-gates.js';
 import { followProgress } from './run-progress.js';
 import { summariseRun, type RunSummary } from './run-summary.js';
 
@@ -27,7 +33,11 @@ export interface SimulatedRunOptions {
   onWorld?: (env: SimEnvironment) => void | Promise<void>;
   /** Services whose hosts wait for their owner's consent (the policy's approvals.ownerConsent). */
   ownerConsent?: readonly string[];
-  /** Where owners are notified; without it, consent is given with `hvpatch consent`. */
+  /**
+   * Where owners are notified. Then services with a notice period are gated too: their hosts
+   * wait until the notice has been delivered and the period has run out. Without it nobody is
+   * told, consent comes through the control socket or the API, and notice periods hold nothing.
+   */
   owners?: WebhookEndpoints;
 }
 
@@ -62,7 +72,10 @@ export async function runOnSimulator(options: SimulatedRunOptions): Promise<RunS
           ownerConsent,
           endpoints: options.owners,
           clock: env.clock,
+          // Receivers check a signature's time against their own clock, not the simulation's.
+          signingNow: Date.now,
         });
+  if (notifier === undefined) await warnUnheldNotice(store, campaign, setup, ownerConsent);
   // Changes made through the run carry its clock, so the audit trail keeps one time line.
   const stopControl = await serveControl(
     dir.socket,
@@ -73,10 +86,12 @@ export async function runOnSimulator(options: SimulatedRunOptions): Promise<RunS
       ? followProgress(store, campaign, env.clock.now, process.stderr)
       : () => undefined;
   const stop = stopOnInterrupt();
-  const notifying = notifier?.run(stop.signal);
+  // The notifier also stops when the run leaves the campaign open: it would wait for its end forever.
+  const stopNotifier = new AbortController();
+  const notifying = notifier?.run(AbortSignal.any([stop.signal, stopNotifier.signal]));
   try {
-    const outcome = await runWorker({
-      policy: { ownerConsent },
+    const work: RunWorkerOptions = {
+      policy: { ownerConsent: notifier?.gatedServices ?? ownerConsent },
       store,
       platform: env.platform,
       agent: env.hostAgent,
@@ -85,15 +100,43 @@ export async function runOnSimulator(options: SimulatedRunOptions): Promise<RunS
       worker: options.worker,
       leaseTtlMs: LEASE_TTL_MS,
       signal: stop.signal,
-    });
+    };
+    let outcome: WorkerOutcome;
+    for (;;) {
+      const known = new Set((await store.approvals(campaign)).map((a) => a.stage));
+      outcome = await runWorker(work);
+      // Hosts left waiting on gates the notifier will still open by itself: wait for it, then go on.
+      if (outcome.blocked === undefined || notifier === undefined) break;
+      if (!(await waitForOwnerGates(store, campaign, notifier, known, stop.signal))) break;
+    }
+    if (outcome.blocked !== undefined) stopNotifier.abort();
     // Notices of the campaign's end go out before the run reports it.
     await notifying;
     return await summariseRun(store, campaign, outcome, env.sim);
   } finally {
+    stopNotifier.abort();
     stop.dispose();
     stopProgress();
     await stopControl();
   }
+}
+
+/** With nobody to notify, notice periods cannot be kept: the run says so rather than ignore them silently. */
+async function warnUnheldNotice(
+  store: CampaignStore,
+  campaign: string,
+  setup: SimWorldSetup,
+  ownerConsent: readonly string[],
+): Promise<void> {
+  const { plan } = await store.campaign(campaign);
+  const unheld = noticeOnlyServices(serviceImpacts(plan), setup.fleet.services, ownerConsent);
+  if (unheld.length === 0) return;
+  const named = unheld.slice(0, 5).map((s) => s.id);
+  const more = unheld.length > named.length ? `, and ${unheld.length - named.length} more` : '';
+  process.stderr.write(
+    `No owners' webhook endpoints (hvpatch run --owners): ${unheld.length} disrupted service${unheld.length === 1 ? ' asks' : 's ask'} for notice before their guests are touched (${named.join(', ')}${more}); ` +
+      'nobody is told, and their hosts are not held for it\n',
+  );
 }
 
 /** Ctrl-C (or SIGTERM) once: no new hosts, finish those in flight. Twice: stop now; the engine picks up on the next run. */

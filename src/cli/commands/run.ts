@@ -47,6 +47,10 @@ export function registerRunCommand(program: Command): void {
       '--data-dir <dir>',
       'where the campaign, its audit trail and the simulated world are kept',
     )
+    .option(
+      '--owners <file>',
+      "the owners' webhook endpoints (YAML or JSON: owner name -> {url, secret}): owners are told, and hosts wait for the notice periods and consents their services ask for",
+    )
     .option('--speed <n>', 'virtual time runs N times faster than real time (default: as fast as it can)')
     .addOption(new Option('--planner <name>', 'which planner').choices(PLANNERS).default(PLANNER_NAME))
     .option('--seed <n>', 'seed of the simulated world and its faults', '1')
@@ -78,12 +82,21 @@ to resume where it stopped. While it runs, from another terminal:
   hvpatch events --data-dir DIR --json
 Ctrl-C stops taking new hosts and finishes those in flight; a second Ctrl-C stops at once.
 
+With --owners, the owners of the services the campaign disrupts get signed webhooks (see
+src/engine/owners/README.md): an advance notice when the service's notice period opens, then
+progress. The hosts carrying a service's guests wait until its notice has been delivered and
+its notice period has run out, or, for services in the policy's approvals.ownerConsent, until
+the owner consents; a notice that cannot be delivered keeps them deferred. Without --owners
+nobody is told: notice periods hold no host (the run says which services ask for one), and
+consent is given through the control socket (POST /answer) or the API.
+
 Exit status: 0 the campaign completed; 1 it halted, was aborted, or is stuck on hosts
 that need a person (see hvpatch status); 2 bad input.
 
 Examples:
   hvpatch run --fleet fleet.yaml --advisories data/advisories --data-dir ./campaign
-  hvpatch run --fleet fleet.yaml --advisories osv/ --policy policy.yaml --data-dir c1 --speed 600 --faults light`,
+  hvpatch run --fleet fleet.yaml --advisories osv/ --policy policy.yaml --data-dir c1 --speed 600 --faults light
+  hvpatch run --fleet fleet.yaml --advisories osv/ --owners owners.yaml --data-dir c2`,
     )
     .action(async (flags: RunFlags) => {
       const speed = flags.speed === undefined ? undefined : positiveNumber(program, '--speed', flags.speed);

@@ -1,3 +1,4 @@
+import { formatDuration } from '../../core/duration.js';
 import { SERVICE_APPROVAL, type CampaignState, type HostState } from '../../store/index.js';
 import type { ServiceImpact } from './impact.js';
 import {
@@ -7,10 +8,11 @@ import {
   type NoticeKind,
   type OwnerLedger,
   type QueuedData,
+  type ServedData,
 } from './ledger.js';
 import { deliveryId, noticeBody } from './notice.js';
 import type { RetryPolicy } from './retry.js';
-import type { ServiceSchedule } from './schedule.js';
+import { isGated, type ServiceSchedule } from './schedule.js';
 
 export interface OwnersPolicy extends RetryPolicy {
   /** What happens to a service whose owner has not answered by the deadline. */
@@ -61,6 +63,8 @@ export type OwnersStep =
   | { type: 'attempt'; delivery: Delivery }
   /** `actor`: who the approval is recorded as, when not the notifier itself. */
   | { type: 'approve'; service: string; actor?: string }
+  /** A notice-only service's notice period ran out after delivery: recorded; the approval follows. */
+  | { type: 'serve'; data: ServedData; reason: string }
   | { type: 'deadline'; service: string; decision: DeadlineDecision; reason: string; hosts: string[] };
 
 export interface OwnersDecision {
@@ -68,6 +72,12 @@ export interface OwnersDecision {
   steps: OwnersStep[];
   /** When something next falls due, if nothing else happens first. */
   wakeAt: number | undefined;
+  /**
+   * Gated services whose hosts are still held, where the notifier itself will still decide
+   * (a notice period running, a notice being delivered, a deadline to come): a run whose
+   * hosts all wait on gates has reason to wait while this is not empty, and none after.
+   */
+  awaiting: string[];
   /** Nothing is left to do for this campaign, now or later. */
   finished: boolean;
 }
@@ -83,6 +93,7 @@ const STARTED: readonly HostState[] = ['active', 'done', 'failed'];
 export function decideOwnerSteps(view: OwnersView): OwnersDecision {
   const steps: OwnersStep[] = [];
   const wakes: number[] = [];
+  const awaiting: string[] = [];
   const terminal = TERMINAL.includes(view.campaignState);
   for (const service of view.services) {
     const { schedule, impact } = service;
@@ -116,24 +127,32 @@ export function decideOwnerSteps(view: OwnersView): OwnersDecision {
     const states = impact.hosts.map((host) => view.hostStates.get(host) ?? 'pending');
     const started = states.some((s) => STARTED.includes(s));
     if (!notices.has('notice') && !terminal) {
-      // A host that started anyway (the executor does not wait for notice-only services)
-      // makes the notice late, not unnecessary.
+      // A host of a service that is not gated (no notice period, no consent asked, or no
+      // owners to tell when the run began) may have started anyway: that makes the notice
+      // late, not unnecessary.
       if (view.now >= schedule.noticeAt || started)
         queue('notice', { notBefore: Math.max(schedule.notBefore, view.now + schedule.leadMs) });
       else wakes.push(schedule.noticeAt);
     }
     const advance = notices.get('notice');
-    if (advance === undefined) continue;
+    if (advance === undefined) {
+      if (isGated(schedule) && !terminal && !view.approved.has(serviceApprovalKey(schedule.service)))
+        awaiting.push(schedule.service);
+      continue;
+    }
     const notBefore = advance.notBefore ?? schedule.notBefore;
     if (started) queue('started', { notBefore });
     const failed = impact.hosts.filter((_, i) => states[i] === 'failed');
     if (failed.length > 0) queue('failed', { notBefore, detail: { hosts: failed } });
     if (states.every((s) => s === 'done')) queue('done', { notBefore });
 
-    if (!schedule.needsConsent || terminal) continue;
-    const gate = consentStep(view, schedule.service, advance, notBefore);
+    if (!isGated(schedule) || terminal) continue;
+    const gate = schedule.needsConsent
+      ? consentStep(view, schedule.service, advance, notBefore)
+      : noticeStep(view, schedule, advance, notBefore);
     if (gate.step !== undefined) steps.push(gate.step);
     if (gate.wakeAt !== undefined) wakes.push(gate.wakeAt);
+    if (gate.awaiting === true) awaiting.push(schedule.service);
     const deferral = gate.step?.type === 'deadline' ? gate.step : view.ledger.deadlines.get(schedule.service);
     if (deferral?.decision === 'defer' && view.ledger.answers.get(schedule.service)?.answer !== 'consent')
       queue('deferred', {
@@ -152,34 +171,80 @@ export function decideOwnerSteps(view: OwnersView): OwnersDecision {
   return {
     steps,
     wakeAt: wakes.length > 0 ? Math.min(...wakes) : undefined,
+    awaiting,
     finished: terminal && steps.length === 0 && !open,
   };
 }
 
+interface GateStep {
+  step?: OwnersStep;
+  wakeAt?: number;
+  /** The gate is still closed and the notifier will still decide on it. */
+  awaiting?: boolean;
+}
+
 /** For a service the policy gates on its owner: approve, decide at the deadline, or wait. */
-function consentStep(
-  view: OwnersView,
-  service: string,
-  advance: Delivery,
-  deadline: number,
-): { step?: OwnersStep; wakeAt?: number } {
+function consentStep(view: OwnersView, service: string, advance: Delivery, deadline: number): GateStep {
   if (view.approved.has(serviceApprovalKey(service))) return {};
   const answer = view.ledger.answers.get(service);
   const decided = view.ledger.deadlines.get(service);
-  if (answer?.answer === 'consent') return { step: { type: 'approve', service, actor: answer.actor } };
-  if (decided?.decision === 'proceed') return { step: { type: 'approve', service } };
+  if (answer?.answer === 'consent')
+    return { step: { type: 'approve', service, actor: answer.actor }, awaiting: true };
+  if (decided?.decision === 'proceed') return { step: { type: 'approve', service }, awaiting: true };
   if (answer !== undefined || decided !== undefined) return {};
-  const hosts = view.services.find((s) => s.schedule.service === service)!.impact.hosts;
-  if (advance.settled !== undefined && advance.settled.outcome !== 'delivered') {
-    const reason = `the notice to ${advance.owner} could not be delivered (${advance.settled.outcome}): the hosts stay deferred`;
-    return { step: { type: 'deadline', service, decision: 'defer', reason, hosts } };
-  }
-  if (advance.settled === undefined) return {};
-  if (view.now < deadline) return { wakeAt: deadline };
+  const undeliverable = undelivered(view, service, advance);
+  if (undeliverable !== undefined) return { step: undeliverable };
+  if (advance.settled === undefined) return { awaiting: true };
+  if (view.now < deadline) return { wakeAt: deadline, awaiting: true };
   const decision = view.policy.onNoAnswer;
   const reason =
     decision === 'defer'
-      ? `no answer from ${advance.owner} by ${new Date(deadline).toISOString()}: the hosts stay deferred`
-      : `no answer from ${advance.owner} by ${new Date(deadline).toISOString()}: the policy proceeds`;
-  return { step: { type: 'deadline', service, decision, reason, hosts } };
+      ? `no answer from ${advance.owner} by ${iso(deadline)}: the hosts stay deferred`
+      : `no answer from ${advance.owner} by ${iso(deadline)}: the policy proceeds`;
+  const hosts = hostsOf(view, service);
+  return { step: { type: 'deadline', service, decision, reason, hosts }, awaiting: decision === 'proceed' };
+}
+
+/**
+ * For a service whose owners ask for notice but not consent: its hosts are let go once the
+ * notice has been delivered and the notice period has run out — counted from the delivery, so
+ * that retries never shorten it, and never before the time the notice promised.
+ */
+function noticeStep(
+  view: OwnersView,
+  schedule: ServiceSchedule,
+  advance: Delivery,
+  notBefore: number,
+): GateStep {
+  const { service } = schedule;
+  if (view.approved.has(serviceApprovalKey(service))) return {};
+  // Recorded before a crash that came before the approval: approve, and record nothing twice.
+  if (view.ledger.served.has(service)) return { step: { type: 'approve', service }, awaiting: true };
+  if (view.ledger.deadlines.has(service)) return {};
+  const undeliverable = undelivered(view, service, advance);
+  if (undeliverable !== undefined) return { step: undeliverable };
+  if (advance.settled === undefined) return { awaiting: true };
+  const deliveredAt = advance.settled.at;
+  const due = Math.max(notBefore, deliveredAt + schedule.leadMs);
+  if (view.now < due) return { wakeAt: due, awaiting: true };
+  const reason = `notice period of ${formatDuration(schedule.leadMs)} ran out after delivery at ${iso(deliveredAt)}`;
+  return {
+    step: { type: 'serve', data: { service, deliveredAt, notBefore: due }, reason },
+    awaiting: true,
+  };
+}
+
+/** An advance notice that can no longer be delivered keeps the service's hosts deferred. */
+function undelivered(view: OwnersView, service: string, advance: Delivery): OwnersStep | undefined {
+  if (advance.settled === undefined || advance.settled.outcome === 'delivered') return undefined;
+  const reason = `the notice to ${advance.owner} could not be delivered (${advance.settled.outcome}): the hosts stay deferred`;
+  return { type: 'deadline', service, decision: 'defer', reason, hosts: hostsOf(view, service) };
+}
+
+function hostsOf(view: OwnersView, service: string): string[] {
+  return view.services.find((s) => s.schedule.service === service)!.impact.hosts;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }

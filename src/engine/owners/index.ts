@@ -5,8 +5,14 @@
  */
 export { createOwnerNotifier, type OwnerNotifier, type OwnerNotifierOptions } from './runner.js';
 export { createOwnerReplies, type OwnerReplies, type OwnerReply } from './replies.js';
-export { DEFAULT_OWNERS_POLICY, serviceApprovalKey, type OwnersPolicy } from './decide.js';
+export {
+  DEFAULT_OWNERS_POLICY,
+  serviceApprovalKey,
+  type OwnersDecision,
+  type OwnersPolicy,
+} from './decide.js';
 export { WebhookEndpoint, WebhookEndpoints } from './endpoints.js';
+export { noticeOnlyServices } from './terms.js';
 export { serviceImpacts, type Disruption, type GuestImpact, type ServiceImpact } from './impact.js';
 export type { NoticeBody } from './notice.js';
 export { NOTICE_KINDS, OWNER_EVENTS, type NoticeKind } from './ledger.js';

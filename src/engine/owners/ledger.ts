@@ -4,13 +4,14 @@ import type { StoreEvent } from '../../store/index.js';
  * The owners' part of the audit trail, and what it adds up to. Everything the notifier knows
  * after a restart it reads back from these events: which notices were queued (with the exact
  * body, so a resend is the same message), every delivery attempt and its outcome, the
- * owners' answers and the decisions taken at deadlines.
+ * owners' answers, the decisions taken at deadlines, and the notice periods that ran out.
  */
 export const OWNER_EVENTS = {
   queued: 'owner-notice-queued',
   attempt: 'owner-delivery-attempt',
   answer: 'owner-answer',
   deadline: 'owner-deadline',
+  served: 'owner-notice-served',
 } as const;
 
 export const NOTICE_KINDS = ['notice', 'started', 'done', 'failed', 'deferred'] as const;
@@ -42,6 +43,15 @@ export interface AttemptData {
   nextAttemptAt?: number;
 }
 
+/** A notice-only service's notice period ran out: its hosts may start (the approval follows). */
+export interface ServedData {
+  service: string;
+  /** When the advance notice was delivered. */
+  deliveredAt: number;
+  /** When the notice period ran out: the later of the time promised and a full period after delivery. */
+  notBefore: number;
+}
+
 export interface Delivery extends QueuedData {
   queuedAt: number;
   attempts: number;
@@ -57,12 +67,20 @@ export interface OwnerLedger {
   /** The latest answer per service. */
   answers: Map<string, { answer: Answer; actor: string; at: number }>;
   deadlines: Map<string, { decision: DeadlineDecision; reason: string; at: number }>;
+  /** Notice-only services whose notice period ran out, by service. */
+  served: Map<string, { at: number; reason: string }>;
   /** Id of the last event folded in: read on from there. */
   lastEventId: number;
 }
 
 export function emptyLedger(): OwnerLedger {
-  return { deliveries: new Map(), answers: new Map(), deadlines: new Map(), lastEventId: 0 };
+  return {
+    deliveries: new Map(),
+    answers: new Map(),
+    deadlines: new Map(),
+    served: new Map(),
+    lastEventId: 0,
+  };
 }
 
 /** Folds events (in id order) into the ledger, in place; other kinds of events are passed over. */
@@ -96,6 +114,10 @@ export function foldOwnerEvents(ledger: OwnerLedger, events: readonly StoreEvent
           reason: event.reason ?? '',
           at: event.at,
         });
+    } else if (event.kind === OWNER_EVENTS.served) {
+      const data = event.data as unknown as ServedData;
+      if (!ledger.served.has(data.service))
+        ledger.served.set(data.service, { at: event.at, reason: event.reason ?? '' });
     }
   }
   return ledger;

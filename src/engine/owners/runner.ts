@@ -14,7 +14,7 @@ import { safeUrl, type WebhookEndpoints } from './endpoints.js';
 import { serviceImpacts } from './impact.js';
 import { emptyLedger, foldOwnerEvents, OWNER_EVENTS, type AttemptData, type Delivery } from './ledger.js';
 import { attemptOutcome, retryDelayMs } from './retry.js';
-import { scheduleNotices } from './schedule.js';
+import { isGated, scheduleNotices } from './schedule.js';
 import { ownerTerms } from './terms.js';
 import { postWebhook } from './webhook.js';
 
@@ -32,9 +32,22 @@ export interface OwnerNotifierOptions {
   actor?: string;
   /** In [0, 1), for the retries' jitter. */
   random?: () => number;
+  /**
+   * The time signatures carry (`t=`), which receivers check against their own clock: real
+   * time, also when `clock` is virtual (a simulated run notifying real owners). `clock` by default.
+   */
+  signingNow?: () => number;
 }
 
 export interface OwnerNotifier {
+  /**
+   * Disrupted services whose hosts the executor must hold (its `ownerConsent` gate list): those
+   * whose owners must consent, and those with a notice period, which the notifier lets go itself
+   * once the notice has been delivered and the period has run out.
+   */
+  readonly gatedServices: readonly string[];
+  /** Gated services still held on which the notifier itself will still decide (see `OwnersDecision.awaiting`), as of its last step. */
+  awaiting(): readonly string[];
   /** Does everything due now, and says when something next falls due. */
   step(): Promise<OwnersDecision>;
   /** Steps until the campaign is over and every notice settled, or `signal` aborts. */
@@ -58,6 +71,8 @@ export async function createOwnerNotifier(options: OwnerNotifierOptions): Promis
   const record = await store.campaign(campaign);
   const impacts = serviceImpacts(record.plan);
   const terms = ownerTerms(impacts, options.services, options.ownerConsent, endpoints);
+  const gatedServices = [...terms.values()].filter(isGated).map((t) => t.service);
+  const signingNow = options.signingNow ?? clock.now;
   // The plan's second 0 (never before the campaign existed), unless the campaign was set
   // running before it: the executor does not wait for the plan's start, so neither may notices.
   const plannedAnchor = Math.max(Date.parse(record.plan.startsAt), record.createdAt);
@@ -121,13 +136,12 @@ export async function createOwnerNotifier(options: OwnerNotifierOptions): Promis
       );
       return;
     }
-    const now = clock.now();
     const result = await postWebhook({
       endpoint,
       deliveryId: delivery.deliveryId,
       event: `hvpatch.owner.${delivery.notice}`,
       body: delivery.body,
-      nowMs: now,
+      nowMs: signingNow(),
       timeoutMs: policy.attemptTimeoutMs,
     });
     const outcome = attemptOutcome(result, number, policy);
@@ -180,6 +194,18 @@ export async function createOwnerNotifier(options: OwnerNotifierOptions): Promis
           clock.now(),
         );
         return;
+      case 'serve':
+        await store.recordEvent(
+          {
+            campaignId: campaign,
+            actor,
+            kind: OWNER_EVENTS.served,
+            reason: step.reason,
+            data: { ...step.data },
+          },
+          clock.now(),
+        );
+        return;
       case 'deadline':
         await store.recordEvent(
           {
@@ -195,6 +221,7 @@ export async function createOwnerNotifier(options: OwnerNotifierOptions): Promis
     }
   };
 
+  let lastDecision: OwnersDecision | undefined;
   const step = async (): Promise<OwnersDecision> => {
     for (;;) {
       await readNews();
@@ -210,6 +237,7 @@ export async function createOwnerNotifier(options: OwnerNotifierOptions): Promis
         approved,
         policy,
       });
+      lastDecision = decision;
       if (decision.steps.length === 0) return decision;
       for (const next of decision.steps) await perform(next);
     }
@@ -250,7 +278,13 @@ export async function createOwnerNotifier(options: OwnerNotifierOptions): Promis
     }
   };
 
-  return { step, run };
+  return {
+    gatedServices,
+    // Before the first step, every gated service is still to be decided on.
+    awaiting: () => lastDecision?.awaiting ?? gatedServices,
+    step,
+    run,
+  };
 }
 
 /** Defence in depth: whatever a library put in a message, the secret does not reach the store. */

@@ -17,7 +17,7 @@ import {
   type QueuedData,
 } from './ledger.js';
 import { retryDelayMs } from './retry.js';
-import { scheduleNotices, type OwnerTerms } from './schedule.js';
+import { isGated, scheduleNotices, type OwnerTerms } from './schedule.js';
 
 const ANCHOR = Date.parse('2026-01-05T22:00:00Z');
 const HOUR = 3_600_000;
@@ -54,6 +54,7 @@ function affected(specs: readonly ServiceSpec[], minReplyMs: number, earliestMs:
         contact: `owner-${i}@example.org`,
         noticePeriodMs: spec.noticePeriodMs,
         needsConsent: spec.needsConsent,
+        waitsForNotice: !spec.needsConsent && spec.noticePeriodMs > 0,
       },
     ]),
   );
@@ -184,9 +185,59 @@ describe('decideOwnerSteps', () => {
   });
 });
 
+describe('decideOwnerSteps for services that ask for notice, not consent', () => {
+  it('lets their hosts start only a full notice period after the notice was delivered, and approves once', () => {
+    fc.assert(
+      fc.property(runArb, (run) => {
+        const policy: OwnersPolicy = { ...DEFAULT_OWNERS_POLICY, onNoAnswer: run.onNoAnswer, maxAttempts: 3 };
+        const services = affected(run.services, policy.minReplyMs, ANCHOR - run.createdBeforeMs);
+        const trail = simulate(run, services, policy);
+        for (const { schedule, impact } of services) {
+          if (!schedule.waitsForNotice) continue;
+          const approvals = trail.approvals.filter((a) => a.service === schedule.service);
+          expect(approvals.length).toBeLessThanOrEqual(1);
+          const served = trail.events.filter(
+            (e) => e.kind === OWNER_EVENTS.served && e.data.service === schedule.service,
+          );
+          expect(served).toHaveLength(approvals.length);
+          const advance = [...trail.events].find(
+            (e) =>
+              e.kind === OWNER_EVENTS.queued &&
+              e.data.service === schedule.service &&
+              e.data.notice === 'notice',
+          );
+          const delivered = trail.events.find(
+            (e) =>
+              e.kind === OWNER_EVENTS.attempt &&
+              e.data.deliveryId === advance?.data.deliveryId &&
+              e.data.outcome === 'delivered',
+          );
+          if (approvals.length === 1) {
+            // Approved only after delivery, a whole notice period later, and never before the promised time.
+            expect(delivered).toBeDefined();
+            expect(approvals[0]!.at - delivered!.at).toBeGreaterThanOrEqual(schedule.noticePeriodMs);
+            expect(approvals[0]!.at).toBeGreaterThanOrEqual(advance!.data.notBefore as number);
+            expect(served[0]!.reason).toContain('ran out after delivery at');
+          }
+          const starts = impact.hosts.flatMap((h) =>
+            trail.startedAt.has(h) ? [trail.startedAt.get(h)!] : [],
+          );
+          if (starts.length > 0) {
+            expect(approvals).toHaveLength(1);
+            expect(Math.min(...starts)).toBeGreaterThanOrEqual(approvals[0]!.at);
+          }
+          // A notice that never reached its owner holds the hosts for good.
+          if (delivered === undefined) expect(starts).toEqual([]);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 /**
  * A small world around the pure decision: an executor that starts a host only once its
- * service's notice time has come (and its owner's approval, where the policy asks for it),
+ * service's notice time has come (and, for a gated service, its approval),
  * owners who answer some time after the notice reaches them, and endpoints that reply as told.
  */
 function simulate(run: RunSpec, services: AffectedService[], policy: OwnersPolicy) {
@@ -196,6 +247,7 @@ function simulate(run: RunSpec, services: AffectedService[], policy: OwnersPolic
   const startedAt = new Map<string, number>();
   const approved = new Set<string>();
   const deliveredAdvance = new Map<string, boolean>();
+  const approvals: { service: string; at: number }[] = [];
   let campaignState: CampaignState = 'running';
   let now = ANCHOR - run.createdBeforeMs + run.notifierDownMs;
   let replies = 0;
@@ -236,7 +288,11 @@ function simulate(run: RunSpec, services: AffectedService[], policy: OwnersPolic
     });
     for (const step of decision.steps) {
       if (step.type === 'queue') record(OWNER_EVENTS.queued, { ...step.data, at: now });
-      else if (step.type === 'approve') approved.add(serviceApprovalKey(step.service));
+      else if (step.type === 'approve') {
+        const key = serviceApprovalKey(step.service);
+        if (!approved.has(key)) approvals.push({ service: step.service, at: now });
+        approved.add(key);
+      } else if (step.type === 'serve') record(OWNER_EVENTS.served, { ...step.data }, 'owners', step.reason);
       else if (step.type === 'deadline')
         record(
           OWNER_EVENTS.deadline,
@@ -288,7 +344,7 @@ function simulate(run: RunSpec, services: AffectedService[], policy: OwnersPolic
           act: () =>
             record(OWNER_EVENTS.answer, { service: schedule.service, answer: answer.answer }, 'owner'),
         });
-      const gateOpen = !schedule.needsConsent || approved.has(serviceApprovalKey(schedule.service));
+      const gateOpen = !isGated(schedule) || approved.has(serviceApprovalKey(schedule.service));
       impact.hosts.forEach((host, h) => {
         const state = hostStates.get(host) ?? 'pending';
         const i = hostIndex(s, h);
@@ -316,5 +372,5 @@ function simulate(run: RunSpec, services: AffectedService[], policy: OwnersPolic
     now = Math.max(now, at);
     for (const n of next) if (n.at <= now) n.act();
   }
-  return { events, startedAt, approved, deliveredAdvance };
+  return { events, startedAt, approved, approvals, deliveredAdvance };
 }

@@ -8,6 +8,16 @@ export interface OwnerTerms {
   noticePeriodMs: number;
   /** The policy gates the service's hosts on the owner's answer (`approvals.ownerConsent`). */
   needsConsent: boolean;
+  /**
+   * No consent asked, but a notice period: the service's hosts are gated until the notice has
+   * been delivered and the period has run out (the notifier then approves them itself).
+   */
+  waitsForNotice: boolean;
+}
+
+/** Whether the executor must hold the service's hosts until the notifier or the owner lets them go. */
+export function isGated(terms: OwnerTerms): boolean {
+  return terms.needsConsent || terms.waitsForNotice;
 }
 
 export interface ServiceSchedule extends OwnerTerms {

@@ -15,6 +15,7 @@ import {
 import { startReceiver } from './test-support.js';
 
 const SECRET = 'owners-shared-secret-7e1d';
+const DAY = 86_400_000;
 const healthy: Scenario = {
   hosts: 5,
   seed: 7,
@@ -97,6 +98,82 @@ describe('owners with the executor', () => {
         .filter((b) => b.service === service.service);
       expect(told.map((b) => b.notice)).toEqual(['notice', 'started', 'done']);
       expect(receiver.received.every((r) => r.verified && r.status === 200)).toBe(true);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("holds a notice-only service's hosts until its delivered notice's period ran out, then lets them go", async () => {
+    const { fleet, plan } = scenarioFleet(healthy);
+    const env = createSimEnvironment(fleet, { seed: healthy.seed });
+    const service = serviceImpacts(plan).find((i) => i.guests.length > 0)!;
+    // Only this service asks for notice (a day of it), and none for consent.
+    const services = fleet.services.map((s) => ({ ...s, noticePeriod: s.id === service.service ? DAY : 0 }));
+    const receiver = await startReceiver(SECRET, env.clock.now);
+    try {
+      const campaign = await startCampaign(store, plan, { actor: 'test', now: env.clock.now() });
+      const notifier = await createOwnerNotifier({
+        store,
+        campaign,
+        services,
+        ownerConsent: [],
+        endpoints: Object.fromEntries(services.map((s) => [s.owner, { url: receiver.url, secret: SECRET }])),
+        clock: env.clock,
+        random: () => 0.5,
+      });
+      expect(notifier.gatedServices).toEqual([service.service]);
+      const work = (worker: string) =>
+        runWorker({
+          store,
+          platform: env.platform,
+          agent: env.hostAgent,
+          clock: env.clock,
+          campaign,
+          worker,
+          leaseTtlMs: 900_000,
+          policy: { ...TEST_POLICY, ownerConsent: notifier.gatedServices },
+        });
+
+      await notifier.step();
+      const notice = receiver.received
+        .map((r) => JSON.parse(r.body) as NoticeBody)
+        .find((b) => b.service === service.service && b.notice === 'notice')!;
+      expect(notice.reply.required).toBe(false);
+      const notBefore = Date.parse(notice.maintenance.notBefore);
+
+      // Everything else is done, and the service's hosts are still held, before the period ran out.
+      const first = await work('w-1');
+      expect(first.blocked).toContain(service.hosts[0]);
+      expect(env.clock.now()).toBeLessThan(notBefore);
+      const early = await store.events(campaign, { limit: 10_000 });
+      expect(early.filter((e) => e.kind === 'action-started' && service.hosts.includes(e.host!))).toEqual([]);
+      expect(
+        early.some(
+          (e) =>
+            e.kind === 'host-waiting' &&
+            e.host === service.hosts[0] &&
+            e.reason === `waits for approval of service:${service.service}`,
+        ),
+      ).toBe(true);
+
+      await env.clock.sleep(notBefore - env.clock.now());
+      await notifier.step();
+      expect(await work('w-2')).toMatchObject({ state: 'completed' });
+      expect(await checkRun(env.sim, plan, store, campaign)).toEqual([]);
+
+      const events = await store.events(campaign, { limit: 10_000 });
+      const approval = events.find(
+        (e) => e.kind === 'stage-approved' && e.data.stage === `service:${service.service}`,
+      )!;
+      expect(approval).toMatchObject({ actor: 'owners', at: notBefore });
+      const served = events.filter((e) => e.kind === OWNER_EVENTS.served);
+      expect(served.map((e) => e.reason)).toEqual([
+        expect.stringMatching(/^notice period of 1d ran out after delivery at /),
+      ]);
+      const starts = events.filter((e) => e.kind === 'action-started' && service.hosts.includes(e.host!));
+      expect(starts.length).toBeGreaterThan(0);
+      expect(Math.min(...starts.map((e) => e.at))).toBeGreaterThanOrEqual(notBefore);
+      expect(starts[0]!.id).toBeGreaterThan(approval.id);
     } finally {
       await receiver.close();
     }
