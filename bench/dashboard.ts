@@ -48,7 +48,6 @@ export default async function dashboardBench(args: string[]): Promise<void> {
     );
 
     const renders: number[] = [];
-    const apiShares: number[] = [];
     for (let run = 0; run < runs; run++) {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
       await page.goto(`${server.url}#token=${SECRETS.viewer}`);
@@ -58,21 +57,30 @@ export default async function dashboardBench(args: string[]): Promise<void> {
       const state = await page.getByTestId('campaign-state').textContent();
       if (rows === 0 || state !== 'draft')
         throw new Error(`run ${run}: the page is not complete (${rows} rows, campaign ${state})`);
-      // Time spent waiting for the API's answers, from the browser's own resource timings.
-      const api = await page.evaluate(() =>
-        Math.max(
-          0,
-          ...performance
-            .getEntriesByType('resource')
-            .filter((e) => e.name.includes('/api/') && !e.name.includes('/stream'))
-            .map((e) => (e as { responseEnd?: number }).responseEnd ?? 0),
-        ),
-      );
+      // Time spent waiting for the API's answers, and what they weighed, from the browser's own resource timings.
+      const { api, bytes } = await page.evaluate(() => {
+        const answers = performance
+          .getEntriesByType('resource')
+          .filter((e) => e.name.includes('/api/') && !e.name.includes('/stream')) as unknown as {
+          responseEnd: number;
+          encodedBodySize: number;
+        }[];
+        return {
+          api: Math.max(0, ...answers.map((e) => e.responseEnd)),
+          bytes: answers.reduce((sum, e) => sum + e.encodedBodySize, 0),
+        };
+      });
       renders.push(rendered);
-      apiShares.push(api);
       process.stdout.write(
-        `  run ${run + 1}: first render ${rendered} ms (last API answer at ${Math.round(api)} ms; ${rows} host rows in the page of ${hosts})\n`,
+        `  run ${run + 1}: first render ${rendered} ms (last API answer at ${Math.round(api)} ms, ${(bytes / 1e6).toFixed(1)} MB of JSON; ${rows} host rows in the page of ${hosts})\n`,
       );
+      // The table holds only the rows in view: scrolled to the end, the last host's row comes.
+      if (run === 0) {
+        await page.locator('#hosts').evaluate((el) => (el.scrollTop = el.scrollHeight));
+        await page.waitForSelector(`#hosts .host-row[style*="top: ${(hosts - 1) * 22}px"]`, {
+          timeout: 60_000,
+        });
+      }
       await page.close();
     }
     const median = [...renders].sort((a, b) => a - b)[Math.floor(renders.length / 2)]!;

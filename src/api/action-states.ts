@@ -11,6 +11,8 @@ const STATE_OF_EVENT: Record<string, ActionState> = {
 const PAGE = 1000;
 
 export interface ActionStates {
+  /** The id of the last event read: the position in the audit trail these states are at. */
+  after: number;
   /** The state of each action that left `pending`, by seq. */
   states: Map<number, ActionState>;
   /** Actions were appended to the plan's: their specs are only in the store's action rows. */
@@ -25,8 +27,10 @@ export interface ActionStates {
  * the last event seen, so that each call costs only what happened since the previous one.
  */
 export function createActionStates(store: CampaignStore): (campaign: string) => Promise<ActionStates> {
-  const known = new Map<string, ActionStates & { after: number }>();
-  return async (campaign) => {
+  const known = new Map<string, ActionStates>();
+  // One read at a time per campaign: two overlapping ones would apply their pages out of order.
+  const reading = new Map<string, Promise<unknown>>();
+  const readOn = async (campaign: string): Promise<ActionStates> => {
     const state = known.get(campaign) ?? {
       after: 0,
       states: new Map(),
@@ -47,5 +51,12 @@ export function createActionStates(store: CampaignStore): (campaign: string) => 
     }
     known.set(campaign, state);
     return state;
+  };
+  return (campaign) => {
+    const read = (reading.get(campaign) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => readOn(campaign));
+    reading.set(campaign, read);
+    return read;
   };
 }

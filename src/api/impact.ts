@@ -18,7 +18,16 @@ export type ServiceImpact = z.infer<typeof ServiceImpact>;
 
 export const BUCKETS = 60;
 
+/** Plans never change once made, and the dashboard asks again on every visit. */
+const computed = new WeakMap<Plan, ServiceImpact[]>();
+
 export function serviceImpact(plan: Plan): ServiceImpact[] {
+  let impact = computed.get(plan);
+  if (impact === undefined) computed.set(plan, (impact = computeImpact(plan)));
+  return impact;
+}
+
+function computeImpact(plan: Plan): ServiceImpact[] {
   const serviceOf = new Map(plan.fleet.guests.map((g) => [g.id, g.service]));
   const intervals = new Map<string, [number, number][]>();
   const add = (guest: string | undefined, startS: number, endS: number) => {
@@ -31,7 +40,12 @@ export function serviceImpact(plan: Plan): ServiceImpact[] {
   const stopped = new Map<string, number>();
   const moved = new Set<string>();
   const byStart = [...plan.actions].sort((a, b) => a.startS - b.startS);
-  const running = plan.fleet.guests.filter((g) => g.state !== 'stopped');
+  // By host, so that a reboot looks only at its own host's guests (a 5,000-host plan has
+  // thousands of reboots and tens of thousands of guests).
+  const runningOn = new Map<string, string[]>();
+  for (const g of plan.fleet.guests)
+    if (g.state !== 'stopped' && g.host !== undefined)
+      (runningOn.get(g.host) ?? runningOn.set(g.host, []).get(g.host)!).push(g.id);
   for (const action of byStart) {
     if (action.kind === 'migrate') {
       add(action.guest, action.startS, action.endS);
@@ -42,9 +56,8 @@ export function serviceImpact(plan: Plan): ServiceImpact[] {
       add(action.guest, stopped.get(action.guest) ?? action.startS, action.endS);
       stopped.delete(action.guest);
     } else if (action.kind === 'reboot')
-      for (const guest of running)
-        if (guest.host === action.host && !moved.has(guest.id) && !stopped.has(guest.id))
-          add(guest.id, action.startS, action.endS);
+      for (const guest of runningOn.get(action.host) ?? [])
+        if (!moved.has(guest) && !stopped.has(guest)) add(guest, action.startS, action.endS);
   }
   const span = Math.max(plan.summary.makespanS, 1);
   return [...intervals.entries()]

@@ -2,6 +2,7 @@ import { Gauge, Registry } from 'prom-client';
 import type { Simulation } from '../core/sim/index.js';
 import { hostStateSummary } from '../core/sim/index.js';
 import type { CampaignStore, Progress } from '../store/index.js';
+import type { CampaignViews } from './campaign-views.js';
 import type { FleetView } from './fleet-view.js';
 
 const SNAPSHOT_MS = 1_000;
@@ -13,10 +14,12 @@ const SNAPSHOT_MS = 1_000;
  */
 export function createMetrics({
   store,
+  campaigns: views,
   view,
   sim,
 }: {
   store: CampaignStore;
+  campaigns: CampaignViews;
   view: FleetView;
   sim: Simulation;
 }): Registry {
@@ -75,7 +78,7 @@ export function createMetrics({
       setTimeout(() => (snapshot = undefined), SNAPSHOT_MS).unref();
       const list = await store.campaigns();
       return Promise.all(
-        list.map(async (c) => ({ id: c.id, state: c.state, progress: await store.progress(c.id) })),
+        list.map(async (c) => ({ id: c.id, state: c.state, progress: await views.progress(c.id) })),
       );
     })());
   new Gauge({

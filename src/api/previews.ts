@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { planBaseline, type BaselineName } from '../core/baselines/index.js';
 import { checkPlanAgainstFleet } from './policy-check.js';
 import { NotFound } from '../core/errors.js';
 import type { Policy } from '../core/model/index.js';
-import { checkPlan, workFromNeeds, type Plan, type Violation } from '../core/plan/index.js';
-import { planCampaign, PLANNER_NAME } from '../core/planner/index.js';
+import { workFromNeeds, type Plan, type Violation } from '../core/plan/index.js';
 import type { FleetView } from './fleet-view.js';
+import type { PreviewPlanner } from './preview-planner.js';
 
 export interface Preview {
   id: string;
@@ -16,16 +15,17 @@ export interface Preview {
 
 /** Plans previewed but not (yet) made campaigns; only the latest few are kept, in memory. */
 export interface Previews {
-  create(request: { policy: Policy; planner: string; startsAt?: string }): Preview;
+  /** Plans on the preview planner's thread: the server goes on answering meanwhile. */
+  create(request: { policy: Policy; planner: string; startsAt?: string }): Promise<Preview>;
   get(id: string): Preview;
 }
 
 const KEPT = 8;
 
-export function createPreviews(view: FleetView): Previews {
+export function createPreviews(view: FleetView, planner: PreviewPlanner): Previews {
   const kept = new Map<string, Preview>();
   return {
-    create({ policy, planner, startsAt }) {
+    async create({ policy, planner: name, startsAt }) {
       checkPlanAgainstFleet(policy, view.inventory);
       const fleet = view.current();
       const input = {
@@ -34,9 +34,8 @@ export function createPreviews(view: FleetView): Previews {
         work: workFromNeeds(fleet, view.needs(), view.advisories),
         startsAt: startsAt ?? new Date(view.now()).toISOString(),
       };
-      const plan =
-        planner === PLANNER_NAME ? planCampaign(input) : planBaseline(planner as BaselineName, input);
-      const preview = { id: randomUUID(), plan, policy, violations: checkPlan(plan) };
+      const { plan, violations } = await planner.plan(name, input);
+      const preview = { id: randomUUID(), plan, policy, violations };
       kept.set(preview.id, preview);
       for (const old of kept.keys()) if (kept.size > KEPT) kept.delete(old);
       return preview;

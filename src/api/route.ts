@@ -35,6 +35,9 @@ export interface RouteInput<P, Q, B> {
   reply: FastifyReply;
 }
 
+/** For answers kept as JSON text, sent as they are. */
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
 /** Keeps the schemas' types tied to the handler's arguments. */
 export function route<P = unknown, Q = unknown, B = unknown>(spec: Route<P, Q, B>): Route {
   return spec as unknown as Route;

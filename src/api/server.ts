@@ -10,10 +10,12 @@ import { openStore, type CampaignStore, type StoreOptions } from '../store/index
 import { allowed, createAuthenticator, type Principal, type TokenEntry } from './access.js';
 import type { ApiContext } from './context.js';
 import { loadDashboardAssets } from './dashboard-assets.js';
+import { createCampaignViews } from './campaign-views.js';
 import { createFleetView } from './fleet-view.js';
 import { errorResponse, UNAUTHENTICATED } from './http-errors.js';
 import { createMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
+import { createPreviewPlanner } from './preview-planner.js';
 import { createPreviews } from './previews.js';
 import { parsePart, type Route } from './route.js';
 import { campaignRoutes } from './routes/campaigns.js';
@@ -110,13 +112,16 @@ export async function createApiServer(options: ServerOptions): Promise<ApiServer
         );
     },
   });
+  const campaigns = createCampaignViews(store);
+  const planner = createPreviewPlanner();
   const ctx: ApiContext = {
     store,
+    campaigns,
     view,
     sim: env.sim,
-    previews: createPreviews(view),
+    previews: createPreviews(view, planner),
     runner,
-    metrics: createMetrics({ store, view, sim: env.sim }),
+    metrics: createMetrics({ store, campaigns, view, sim: env.sim }),
     version: API_VERSION,
   };
   const streams = new Set<ServerResponse>();
@@ -190,6 +195,7 @@ export async function createApiServer(options: ServerOptions): Promise<ApiServer
     app,
     async close() {
       await app.close();
+      await planner.close();
       await runner.close();
       await owned?.close();
     },

@@ -46,7 +46,9 @@ describe('the dashboard against a simulated fleet', () => {
     await page.screenshot({ path: join(ARTIFACTS, '1-fleet.png'), fullPage: true });
 
     await page.getByTestId('preview').click();
-    await expect.poll(() => page.getByTestId('plan-summary').textContent()).toContain('makespan');
+    await expect
+      .poll(() => page.getByTestId('plan-summary').textContent(), { timeout: 60_000 })
+      .toContain('makespan');
     expect(await page.getByTestId('plan-summary').textContent()).toContain('checker: no violations');
     expect(await page.getByTestId('impact').locator('figure').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(ARTIFACTS, '2-plan-preview.png'), fullPage: true });

@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import { BadInput, PermissionDenied } from '../../core/errors.js';
 import type { Policy } from '../../core/model/index.js';
@@ -5,10 +6,9 @@ import { Plan } from '../../core/plan/index.js';
 import { planStages } from '../../engine/index.js';
 import { ACTION_STATES, CAMPAIGN_STATES, HOST_STATES } from '../../store/index.js';
 import type { ApiContext } from '../context.js';
-import { createActionStates } from '../action-states.js';
 import { serviceImpact, ServiceImpact } from '../impact.js';
-import { route, type Route } from '../route.js';
-import { buildTimeline, Timeline } from '../timeline.js';
+import { JSON_TYPE, route, type Route } from '../route.js';
+import { Timeline } from '../timeline.js';
 
 const CampaignSummary = z.object({
   id: z.string(),
@@ -60,7 +60,6 @@ export function campaignRoutes(ctx: ApiContext): Route[] {
   const policies = new Map<string, Policy>();
   /** Plans never change once a campaign is made, and a 5,000-host one is tens of megabytes to read. */
   const plans = new Map<string, Plan>();
-  const actionStates = createActionStates(store);
   const recordOf = async (id: string) => {
     const plan = plans.get(id);
     const summary = plan && (await store.campaigns()).find((c) => c.id === id);
@@ -69,6 +68,16 @@ export function campaignRoutes(ctx: ApiContext): Route[] {
     plans.set(id, record.plan);
     for (const old of plans.keys()) if (plans.size > KEPT_PLANS) plans.delete(old);
     return record;
+  };
+  const warm = async (id: string, plan: Plan, policy: Policy, log: FastifyBaseLogger) => {
+    try {
+      serviceImpact(plan);
+      await ctx.campaigns.timelineJson(id, plan, policy);
+      await ctx.campaigns.progress(id);
+    } catch (error) {
+      // Only a head start: a view that failed here is made, or fails, when asked for.
+      log.warn({ err: error, campaign: id }, 'could not prepare the campaign’s views');
+    }
   };
   const detail = async (id: string) => {
     const record = await recordOf(id);
@@ -79,7 +88,7 @@ export function campaignRoutes(ctx: ApiContext): Route[] {
       planner: plan.planner,
       startsAt: plan.startsAt,
       makespanS: plan.summary.makespanS,
-      progress: await store.progress(id),
+      progress: await ctx.campaigns.progress(id),
       stages: planStages(plan).map((name) => ({
         name,
         approvedBy: approvals.get(name)?.approvedBy ?? null,
@@ -122,7 +131,7 @@ export function campaignRoutes(ctx: ApiContext): Route[] {
       access: 'operate',
       body: z.strictObject({ planId: z.uuid() }),
       response: CampaignSummary,
-      handle: async ({ body, principal, reply }) => {
+      handle: async ({ body, principal, reply, request }) => {
         const preview = ctx.previews.get(body.planId);
         const violations = preview.violations.filter((v) => v.severity === 'error');
         if (violations.length > 0)
@@ -135,6 +144,9 @@ export function campaignRoutes(ctx: ApiContext): Route[] {
         const { plan: _plan, ...summary } = await store.createCampaign(preview.plan, principal.name, now());
         policies.set(summary.id, preview.policy);
         plans.set(summary.id, preview.plan);
+        // What the dashboard shows of a new campaign is made once it is answered, not when
+        // someone first looks (seconds for a 5,000-host plan).
+        setImmediate(() => void warm(summary.id, preview.plan, preview.policy, request.log));
         reply.code(201);
         return summary;
       },
@@ -187,17 +199,11 @@ export function campaignRoutes(ctx: ApiContext): Route[] {
       access: 'read',
       params: CampaignId,
       response: Timeline,
-      handle: async ({ params }) => {
+      handle: async ({ params, reply }) => {
         const { plan } = await recordOf(params.id);
         const policy = policies.get(params.id) ?? ctx.view.policy;
-        const known = await actionStates(params.id);
-        if (known.appended) return buildTimeline(plan, policy, await store.actions(params.id));
-        const untouched = known.abortedSkips ? 'skipped' : 'pending';
-        return buildTimeline(
-          plan,
-          policy,
-          plan.actions.map((spec, seq) => ({ spec, state: known.states.get(seq) ?? untouched })),
-        );
+        const json = await ctx.campaigns.timelineJson(params.id, plan, policy);
+        return reply.type(JSON_TYPE).send(json);
       },
     }),
     route({

@@ -7,7 +7,7 @@ import { planStages } from '../../engine/index.js';
 import type { ApiContext } from '../context.js';
 import { serviceImpact, ServiceImpact } from '../impact.js';
 import type { Preview } from '../previews.js';
-import { route, type Route } from '../route.js';
+import { JSON_TYPE, route, type Route } from '../route.js';
 import { buildTimeline, Timeline } from '../timeline.js';
 
 export const PLANNERS = [PLANNER_NAME, ...Object.keys(BASELINES)] as [string, ...string[]];
@@ -61,6 +61,8 @@ export function previewOf({ id, plan, violations }: Preview): z.infer<typeof Pla
 const PlanId = z.object({ id: z.string().min(1) });
 
 export function planRoutes(ctx: ApiContext): Route[] {
+  /** A preview never changes, and its timeline is megabytes of JSON for a big fleet. */
+  const timelines = new WeakMap<Preview, string>();
   return [
     route({
       method: 'POST',
@@ -73,7 +75,7 @@ export function planRoutes(ctx: ApiContext): Route[] {
       response: PlanPreview,
       handle: async ({ body }) =>
         previewOf(
-          ctx.previews.create({
+          await ctx.previews.create({
             policy: body.policy ?? ctx.view.policy,
             planner: body.planner,
             ...(body.startsAt !== undefined && { startsAt: body.startsAt }),
@@ -98,9 +100,12 @@ export function planRoutes(ctx: ApiContext): Route[] {
       access: 'read',
       params: PlanId,
       response: Timeline,
-      handle: async ({ params }) => {
-        const { plan, policy } = ctx.previews.get(params.id);
-        return buildTimeline(plan, policy);
+      handle: async ({ params, reply }) => {
+        const preview = ctx.previews.get(params.id);
+        let json = timelines.get(preview);
+        if (json === undefined)
+          timelines.set(preview, (json = JSON.stringify(buildTimeline(preview.plan, preview.policy))));
+        return reply.type(JSON_TYPE).send(json);
       },
     }),
     route({

@@ -4,7 +4,9 @@ import { hostTable } from './hosts.js';
 import { timelineView } from './timeline.js';
 
 const $ = (id) => document.getElementById(id);
-const hosts = hostTable($('hosts'));
+const hosts = hostTable($('hosts'), (offset, limit) =>
+  api('GET', `/api/hosts?offset=${offset}&limit=${limit}`),
+);
 const timeline = timelineView($('timeline'), $('legend'));
 const state = { preview: undefined, campaign: undefined, stop: undefined, lastEvent: 0 };
 
@@ -39,10 +41,7 @@ const duration = (s) =>
 // --- fleet compliance -------------------------------------------------------------------
 
 async function loadCompliance() {
-  const [compliance, page] = await Promise.all([
-    api('GET', '/api/compliance'),
-    api('GET', '/api/hosts?limit=10000'),
-  ]);
+  const [compliance] = await Promise.all([api('GET', '/api/compliance'), hosts.refresh()]);
   const t = compliance.totals;
   $('totals').replaceChildren(
     ...[
@@ -70,7 +69,6 @@ async function loadCompliance() {
       return tr;
     }),
   );
-  hosts.show(page.hosts);
 }
 
 // --- plan ---------------------------------------------------------------------------------
@@ -246,15 +244,22 @@ function showImpact(services) {
 
 // --- start --------------------------------------------------------------------------------
 
-async function signIn() {
+async function showWhoami() {
   const me = await api('GET', '/api/whoami');
   $('whoami').textContent = `${me.name} (${me.role}${me.service ? ` of ${me.service}` : ''})`;
+}
+
+async function loadFleet() {
   const fleet = await api('GET', '/api/fleet');
   $('fleet-name').textContent = `${fleet.name ?? 'fleet'}: ${fleet.hosts} hosts, ${fleet.guests} guests`;
   $('consent-service').replaceChildren(
     ...fleet.services.map((s) => Object.assign(cell('option', s.id), { value: s.id })),
   );
-  await Promise.all([loadCompliance(), loadCampaigns()]);
+}
+
+async function signIn() {
+  // All at once: each is a round trip, and none needs another's answer.
+  await Promise.all([showWhoami(), loadFleet(), loadCompliance(), loadCampaigns()]);
   // First render: the fleet, and the latest campaign on the timeline, are on the page.
   performance.mark('hvpatch-rendered');
   document.body.dataset.rendered = String(Math.round(performance.now()));
