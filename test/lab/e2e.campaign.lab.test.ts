@@ -15,8 +15,11 @@ import { wallClock } from '../../src/drivers/libvirt/index.js';
 import { planLab, runLabCampaign, trail, withStore } from './support/campaign.js';
 import { labHostAgent, labPlatform } from './support/drivers.js';
 import { report as heartbeatReport, watchHeartbeats, type HeartbeatReport } from './support/heartbeat.js';
-import { impactTable, migrationImpacts, rebooted, summarise } from './support/impact.js';
+import { calibrate } from './support/calibration.js';
+import { impactTable, migrationImpacts, overlappingPairs, rebooted, summarise } from './support/impact.js';
 import { CAMPAIGN_MARKER, E2E_REPORT_FILE, requireLab } from './support/lab.js';
+import { predictMoves } from './support/prediction.js';
+import { qemuAccountOf, watchQemuEvents } from './support/qemu-events.js';
 import { recordingPlatform } from './support/recording-platform.js';
 
 const versionOf = (packages: { name: string; version: string }[], name: string) =>
@@ -33,12 +36,18 @@ describe('a patch campaign on the lab, through the engine', () => {
   it('patches and reboots every host, moves every guest onto the new QEMU by live migration, reboots no guest', async () => {
     const lab = requireLab();
     const agent = labHostAgent(lab);
-    const recorder = recordingPlatform(labPlatform(lab));
+    const driver = labPlatform(lab);
+    const recorder = recordingPlatform(driver);
     const platform = recorder.platform;
     const watches = new Map(lab.guests.map((g) => [g.id, watchHeartbeats(g.serialLog)]));
+    const qemuEvents = watchQemuEvents(lab);
     try {
+      await qemuEvents.ready();
+      // The lab's migration bandwidth, measured once before the campaign (the guest ends at home).
+      const calibration = await calibrate(lab, driver, () => qemuEvents.migrations());
+
       // Inventory → needs → work → plan, exactly as `hvpatch plan` goes.
-      const { fleet, plan, violations } = await planLab(lab, platform, agent);
+      const { fleet, policy, plan, violations } = await planLab(lab, platform, agent);
       expect(plan.strategies.map((s) => [s.host, s.strategy])).toEqual(
         lab.hosts.map((h) => [h.id, 'evacuate-reboot']),
       );
@@ -61,23 +70,37 @@ describe('a patch campaign on the lab, through the engine', () => {
 
         // Measurements first, so that they are printed whatever the checks below say.
         const migrations = await recorder.migrations();
-        const shapes = new Map(fleet.guests.map((g) => [g.id, g]));
-        const rows = migrationImpacts(
-          migrations.map((m) => m.final!),
-          (guest) => ({
-            memoryMiB: shapes.get(guest)!.memoryMiB,
-            dirtyRateMiBps: shapes.get(guest)!.dirtyRateMiBps,
-          }),
-          beatsOf,
+        const heard = qemuEvents.migrations();
+        const moves = migrations.map((m) => ({ status: m.final!, qemu: qemuAccountOf(heard, m.final!) }));
+        // The model replays the same moves from the moments they really started.
+        const predictions = predictMoves(
+          fleet,
+          policy,
+          moves.map(({ status, qemu }) => ({
+            guest: status.guest,
+            source: status.source,
+            target: status.target,
+            startedAt: qemu?.startedAt ?? status.startedAt ?? status.requestedAt,
+          })),
+          calibration.bandwidthMiBps,
+        );
+        const rows = migrationImpacts(moves, predictions, calibration.bandwidthMiBps, beatsOf);
+        const overlaps = overlappingPairs(moves.flatMap((m) => (m.qemu ? [m.qemu] : []))).map(
+          ([a, b]) => `${a.guest} ${a.host}→ with ${b.guest} ${b.host}→`,
         );
         const guestReboots = lab.guests.filter((g) => rebooted(beatsOf(g.id))).length;
         const summary = summarise(rows, lab.guests.length, guestReboots);
         const events = await trail(store, campaign);
         await writeFile(
           E2E_REPORT_FILE,
-          `${JSON.stringify({ outcome, rows, summary, heartbeats: Object.fromEntries(heartbeats), events }, null, 2)}\n`,
+          `${JSON.stringify({ outcome, calibration, overlaps, rows, summary, heartbeats: Object.fromEntries(heartbeats), events }, null, 2)}\n`,
         );
         console.log(`${impactTable(rows)}\n${JSON.stringify(summary)}`);
+        // QEMU's own account of every move was heard, so that each prediction has its measurement.
+        expect(
+          moves.filter((m) => m.qemu === undefined).map((m) => m.status.id),
+          events,
+        ).toEqual([]);
 
         expect(outcome.state, events).toBe('completed');
         expect((await store.hosts(campaign)).map((h) => [h.host, h.state]).sort()).toEqual(
@@ -136,6 +159,7 @@ describe('a patch campaign on the lab, through the engine', () => {
         expect(beats.continuous, g.id).toBe(true);
       }
     } finally {
+      await qemuEvents.stop();
       for (const watch of watches.values()) await watch.stop();
       agent.close();
     }

@@ -6,7 +6,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MigrationStatus } from '../../src/core/ports.js';
 import type { Beat } from './support/heartbeat.js';
-import { gapAcross, median, migrationImpacts, percentile, rebooted, summarise } from './support/impact.js';
+import {
+  gapAcross,
+  median,
+  migrationImpacts,
+  overlappingPairs,
+  percentile,
+  rebooted,
+  summarise,
+} from './support/impact.js';
+import type { QemuMigration } from './support/qemu-events.js';
 
 const beats = (ats: number[], boot = 'b1', from = 1): Beat[] =>
   ats.map((at, i) => ({ n: from + i, boot, at, seenAt: at }));
@@ -73,21 +82,43 @@ describe('what a guest felt', () => {
 });
 
 describe('predictions beside measurements', () => {
-  it('calibrates each prediction on the other migrations only', () => {
-    const statuses = [
-      completed('vm1', 0, 2_000, 50),
-      completed('vm2', 10_000, 2_000, 70),
-      completed('vm3', 20_000, 4_000, 400),
+  const qemu = (guest: string, startedAt: number, totalMs: number, stopCopyMs: number): QemuMigration => ({
+    guest,
+    host: 'lab1',
+    role: 'source',
+    startedAt,
+    endedAt: startedAt + totalMs,
+    outcome: 'completed',
+    totalMs,
+    stopCopyMs,
+    passes: 3,
+  });
+
+  it("compares each prediction with QEMU's own migration time, not libvirt's job time", () => {
+    const moves = [
+      { status: completed('vm1', 0, 2_000, 50), qemu: qemu('vm1', 600, 1_000, 30) },
+      { status: completed('vm2', 10_000, 2_000, 70), qemu: qemu('vm2', 10_500, 500, 40) },
+      { status: completed('vm3', 20_000, 4_000, 400) },
     ];
-    const rows = migrationImpacts(
-      statuses,
-      () => ({ memoryMiB: 256, dirtyRateMiBps: 0 }),
-      () => beats([0, 100, 200, 1_500, 1_600]),
-    );
-    // vm3's model runs at the others' 128 MiB/s: 256 MiB in 2 s, half its measured 4 s.
-    expect(rows[2]).toMatchObject({ bandwidthMiBps: 128, predictedTotalMs: 2_000, predictionError: 0.5 });
-    // vm1's at the median of 128 and 64 MiB/s: 96 MiB/s, 2667 ms against 2000.
-    expect(rows[0]).toMatchObject({ bandwidthMiBps: 96, predictedTotalMs: 2_667, predictionError: 0.333 });
+    const predictions = [
+      { totalMs: 800, downtimeMs: 0, outcome: 'completed' },
+      { totalMs: 800, downtimeMs: 0, outcome: 'completed' },
+      { totalMs: 800, downtimeMs: 0, outcome: 'completed' },
+    ];
+    const rows = migrationImpacts(moves, predictions, 320, () => beats([0, 100, 200, 1_500, 1_600]));
+    expect(rows[0]).toMatchObject({
+      startMs: 0,
+      totalMs: 2_000,
+      qemuTotalMs: 1_000,
+      qemuStopCopyMs: 30,
+      bandwidthMiBps: 320,
+      predictedTotalMs: 800,
+      predictionError: 0.2,
+    });
+    expect(rows[1]).toMatchObject({ startMs: 9_900, predictionError: 0.6 });
+    // Without QEMU's account there is nothing to hold the prediction against.
+    expect(rows[2]!.predictedTotalMs).toBe(800);
+    expect(rows[2]!.predictionError).toBeUndefined();
     expect(rows[0]!.heartbeatGapMs).toBe(1_300);
     expect(summarise(rows, 3, 0)).toEqual({
       guests: 3,
@@ -96,19 +127,47 @@ describe('predictions beside measurements', () => {
       downtimeMsP50: 70,
       downtimeMsP99: 400,
       heartbeatGapMsP99: 1_300,
-      predictionErrorMedian: 0.333,
+      predictionErrorMedian: 0.4,
     });
   });
 
-  it('a migration alone has nothing to be calibrated on, and a failed one predicts nothing', () => {
+  it('a failed migration predicts nothing, and no calibration predicts nothing', () => {
     const failed: MigrationStatus = { ...completed('vm2', 0, 3_000, 0), phase: 'aborted' };
     delete failed.downtimeMs;
-    const rows = migrationImpacts(
-      [completed('vm1', 0, 2_000, 50), failed],
-      () => ({ memoryMiB: 256, dirtyRateMiBps: 0 }),
-      () => [],
-    );
-    expect(rows.map((r) => r.predictedTotalMs)).toEqual([undefined, undefined]);
-    expect(summarise(rows, 2, 0)).toMatchObject({ migrations: 1, predictionErrorMedian: null });
+    const prediction = { totalMs: 800, downtimeMs: 0, outcome: 'completed' };
+    const moves = [
+      { status: completed('vm1', 0, 2_000, 50), qemu: qemu('vm1', 100, 900, 20) },
+      { status: failed },
+    ];
+    const uncalibrated = migrationImpacts(moves, [prediction, prediction], undefined, () => []);
+    expect(uncalibrated.map((r) => r.predictedTotalMs)).toEqual([undefined, undefined]);
+    const rows = migrationImpacts(moves, [prediction, prediction], 300, () => []);
+    expect(rows.map((r) => r.predictedTotalMs)).toEqual([800, undefined]);
+    expect(summarise(rows, 2, 0)).toMatchObject({ migrations: 1, predictionErrorMedian: 0.111 });
+  });
+
+  it('the median error shows no float noise', () => {
+    const row = (predictionError: number) => ({
+      guest: 'vm1',
+      from: 'lab1',
+      to: 'lab2',
+      phase: 'completed',
+      predictionError,
+    });
+    // (0.365 + 0.42) / 2 is 0.39249999999999996 in floating point (lab:e2e, 2026-11-22).
+    expect(summarise([row(0.365), row(0.42)], 1, 0).predictionErrorMedian).toBe(0.3925);
+  });
+
+  it('finds the migrations whose QEMU times overlap, and only those', () => {
+    const a = qemu('vm1', 0, 1_000, 10);
+    const b = qemu('vm2', 999, 1_000, 10);
+    const c = qemu('vm3', 1_998, 500, 10);
+    expect(overlappingPairs([a, b, c])).toEqual([
+      [a, b],
+      [b, c],
+    ]);
+    // One ending the very millisecond the next begins did not overlap it.
+    const d = qemu('vm4', 2_498, 100, 10);
+    expect(overlappingPairs([a, c, d])).toEqual([]);
   });
 });

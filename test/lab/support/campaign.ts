@@ -30,16 +30,18 @@ export const LAB_EXECUTOR_POLICY: Partial<ExecutorPolicy> = {
 
 export interface LabPlan {
   fleet: Fleet;
+  policy: Policy;
   plan: Plan;
   violations: Violation[];
 }
 
-/** Plans the fixes the lab's advisories call for, on every host or only on `onlyHosts`. */
+/** Plans the fixes the lab's advisories call for, on every host or only on `onlyHosts`, under `policy` (the defaults when absent). */
 export async function planLab(
   lab: LabState,
   platform: Platform,
   agent: HostAgent,
   onlyHosts?: readonly string[],
+  policyInput: unknown = {},
 ): Promise<LabPlan> {
   const fleet = await inventoryLab(lab, platform, agent);
   const { advisories, problems } = await loadAdvisories([lab.advisoriesDir]);
@@ -48,13 +50,14 @@ export async function planLab(
   const work = workFromNeeds(fleet, needs, advisories).filter(
     (w) => onlyHosts === undefined || onlyHosts.includes(w.host),
   );
+  const policy = Policy.parse(policyInput);
   const plan = planCampaign({
     fleet,
-    policy: Policy.parse({}),
+    policy,
     work,
     startsAt: new Date(wallClock.now()).toISOString(),
   });
-  return { fleet, plan, violations: checkPlan(plan) };
+  return { fleet, policy, plan, violations: checkPlan(plan) };
 }
 
 /** An embedded store in a temporary directory, closed and removed after `use`. */

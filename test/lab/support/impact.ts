@@ -1,21 +1,19 @@
 /**
  * What the guests felt in a campaign on the lab, beside what the simulator predicted: per
- * live migration, QEMU's downtime and total time (libvirt's job account), the heartbeat gap
- * the guest showed, and the pre-copy model's prediction of the same migration. Pure: the
- * test gathers the numbers, this turns them into rows and the summary `lab:e2e` prints.
+ * live migration, libvirt's downtime and job time, QEMU's own migration time and
+ * stop-and-copy (qemu-events.ts), the heartbeat gap the guest showed, and the digital twin's
+ * prediction of the same move (prediction.ts). Pure: the test gathers the numbers, this
+ * turns them into rows and the summary `lab:e2e` prints.
  */
-import { precopyEstimate } from '../../../src/core/sim/index.js';
 import type { MigrationStatus } from '../../../src/core/ports.js';
 import type { Beat } from './heartbeat.js';
+import type { Prediction } from './prediction.js';
+import type { QemuMigration } from './qemu-events.js';
 
-/** QEMU's default switch-over limit (`downtime-limit`), which libvirt leaves as it is. */
-export const QEMU_DOWNTIME_LIMIT_MS = 300;
-/** QEMU's pre-copy has no round limit; the model needs one and never reaches it for a quiet guest. */
-const MAX_ITERATIONS = 1000;
-
-export interface GuestShape {
-  memoryMiB: number;
-  dirtyRateMiBps: number;
+export interface MeasuredMove {
+  status: MigrationStatus;
+  /** QEMU's account of the same migration, when its events were heard. */
+  qemu?: QemuMigration;
 }
 
 export interface MigrationImpact {
@@ -23,17 +21,23 @@ export interface MigrationImpact {
   from: string;
   to: string;
   phase: string;
-  /** QEMU's measured pause at the switch-over. */
+  /** When QEMU began the migration, ms after the campaign's first one began. */
+  startMs?: number;
+  /** The guest's pause from its stop on the source to its resume on the destination (libvirt). */
   downtimeMs?: number;
-  /** libvirt's elapsed time of the migration job. */
+  /** libvirt's elapsed time of the migration job, starting the destination QEMU included. */
   totalMs?: number;
+  /** QEMU's migration time on the source, setup → completed: what the model describes. */
+  qemuTotalMs?: number;
+  /** QEMU's stop-and-copy on the source, the guest's stop → completed. */
+  qemuStopCopyMs?: number;
   /** Longest time between two heartbeats across the migration, seen from outside the guest. */
   heartbeatGapMs?: number;
-  /** Effective bandwidth the model was calibrated with: guest memory ÷ total time of the run's other migrations (median). */
+  /** The bandwidth the model was calibrated with, before the campaign. */
   bandwidthMiBps?: number;
   predictedTotalMs?: number;
   predictedDowntimeMs?: number;
-  /** |predicted − measured| ÷ measured total time. */
+  /** |predicted − measured| ÷ measured, of QEMU's migration time. */
   predictionError?: number;
 }
 
@@ -87,55 +91,61 @@ export function rebooted(beats: readonly Beat[]): boolean {
 const totalOf = (s: MigrationStatus) =>
   s.endedAt !== undefined && s.startedAt !== undefined ? s.endedAt - s.startedAt : undefined;
 
-/**
- * One row per migration. The model's bandwidth for each migration is calibrated on the
- * others of the same run (leave one out), so that no prediction is fitted to the migration
- * it predicts.
- */
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+const roundOrNull = (x: number | null) => (x === null ? null : Math.round(x * 10_000) / 10_000);
+
+/** One row per migration, each beside the model's prediction of it (`predictions[i]` for `moves[i]`). */
 export function migrationImpacts(
-  statuses: readonly MigrationStatus[],
-  shapeOf: (guest: string) => GuestShape,
+  moves: readonly MeasuredMove[],
+  predictions: readonly (Prediction | undefined)[],
+  bandwidthMiBps: number | undefined,
   beatsOf: (guest: string) => readonly Beat[],
 ): MigrationImpact[] {
-  const measured = statuses.map((s) => ({ status: s, totalMs: totalOf(s) }));
-  const rates = measured.map(({ status, totalMs }) =>
-    status.phase === 'completed' && totalMs !== undefined && totalMs > 0
-      ? shapeOf(status.guest).memoryMiB / (totalMs / 1000)
-      : undefined,
-  );
-  return measured.map(({ status, totalMs }, i) => {
+  const starts = moves.flatMap(({ qemu }) => (qemu ? [qemu.startedAt] : []));
+  const origin = starts.length > 0 ? Math.min(...starts) : undefined;
+  return moves.map(({ status, qemu }, i) => {
+    const totalMs = totalOf(status);
     const row: MigrationImpact = {
       guest: status.guest,
       from: status.source,
       to: status.target,
       phase: status.phase,
+      ...(qemu && origin !== undefined && { startMs: qemu.startedAt - origin }),
       ...(status.downtimeMs !== undefined && { downtimeMs: status.downtimeMs }),
       ...(totalMs !== undefined && { totalMs }),
+      ...(qemu && { qemuTotalMs: qemu.totalMs }),
+      ...(qemu?.stopCopyMs !== undefined && { qemuStopCopyMs: qemu.stopCopyMs }),
     };
     if (status.startedAt !== undefined && status.endedAt !== undefined) {
       const gap = gapAcross(beatsOf(status.guest), status.startedAt, status.endedAt);
       if (gap !== undefined) row.heartbeatGapMs = Math.round(gap);
     }
-    const others = rates.filter((r, j): r is number => j !== i && r !== undefined);
-    const bandwidth = median(others);
-    if (bandwidth === null || status.phase !== 'completed' || totalMs === undefined) return row;
-    const shape = shapeOf(status.guest);
-    const predicted = precopyEstimate({
-      memoryMiB: shape.memoryMiB,
-      dirtyRateMiBps: shape.dirtyRateMiBps,
-      bandwidthMiBps: bandwidth,
-      downtimeLimitMs: QEMU_DOWNTIME_LIMIT_MS,
-      maxIterations: MAX_ITERATIONS,
-      autoConverge: false,
-    });
+    const predicted = predictions[i];
+    if (predicted === undefined || bandwidthMiBps === undefined || status.phase !== 'completed') return row;
     return {
       ...row,
-      bandwidthMiBps: Math.round(bandwidth * 10) / 10,
-      predictedTotalMs: Math.round(predicted.durationMs),
+      bandwidthMiBps: Math.round(bandwidthMiBps * 10) / 10,
+      predictedTotalMs: Math.round(predicted.totalMs),
       predictedDowntimeMs: Math.round(predicted.downtimeMs),
-      predictionError: Math.round((Math.abs(predicted.durationMs - totalMs) / totalMs) * 1000) / 1000,
+      ...(qemu &&
+        qemu.totalMs > 0 && {
+          predictionError: round3(Math.abs(predicted.totalMs - qemu.totalMs) / qemu.totalMs),
+        }),
     };
   });
+}
+
+/** Pairs of migrations whose QEMU time spans overlap: moves that shared hosts, links and CPU. */
+export function overlappingPairs(migrations: readonly QemuMigration[]): [QemuMigration, QemuMigration][] {
+  const pairs: [QemuMigration, QemuMigration][] = [];
+  for (let i = 0; i < migrations.length; i++) {
+    for (let j = i + 1; j < migrations.length; j++) {
+      const a = migrations[i]!;
+      const b = migrations[j]!;
+      if (a.startedAt < b.endedAt && b.startedAt < a.endedAt) pairs.push([a, b]);
+    }
+  }
+  return pairs;
 }
 
 export function summarise(
@@ -152,7 +162,8 @@ export function summarise(
     downtimeMsP50: percentile(downtimes, 50),
     downtimeMsP99: percentile(downtimes, 99),
     heartbeatGapMsP99: percentile(defined(rows.map((r) => r.heartbeatGapMs)), 99),
-    predictionErrorMedian: median(defined(rows.map((r) => r.predictionError))),
+    // The median of two rounded errors is their mean: rounded again, so that no float noise shows.
+    predictionErrorMedian: roundOrNull(median(defined(rows.map((r) => r.predictionError)))),
   };
 }
 
@@ -163,8 +174,11 @@ export function impactTable(rows: readonly MigrationImpact[]): string {
     'from',
     'to',
     'outcome',
+    'start ms',
     'downtime ms',
-    'total ms',
+    'libvirt ms',
+    'qemu ms',
+    'stop-copy ms',
     'hb gap ms',
     'model MiB/s',
     'pred total ms',
@@ -177,8 +191,11 @@ export function impactTable(rows: readonly MigrationImpact[]): string {
     r.from,
     r.to,
     r.phase,
+    show(r.startMs),
     show(r.downtimeMs),
     show(r.totalMs),
+    show(r.qemuTotalMs),
+    show(r.qemuStopCopyMs),
     show(r.heartbeatGapMs),
     show(r.bandwidthMiBps),
     show(r.predictedTotalMs),

@@ -4,14 +4,17 @@
  * Usage: node --import tsx test/lab/support/print-e2e.ts REPORT.json
  */
 import { readFileSync } from 'node:fs';
-import { impactTable, type ImpactSummary, type MigrationImpact } from './impact.js';
+import type { Calibration } from './calibration.js';
+import { impactTable, median, type ImpactSummary, type MigrationImpact } from './impact.js';
 
 const file = process.argv[2];
 if (file === undefined) {
   process.stderr.write('usage: print-e2e.ts REPORT.json\n');
   process.exit(2);
 }
-const { rows, summary } = JSON.parse(readFileSync(file, 'utf8')) as {
+const { calibration, overlaps, rows, summary } = JSON.parse(readFileSync(file, 'utf8')) as {
+  calibration: Calibration;
+  overlaps: string[];
   rows: MigrationImpact[];
   summary: ImpactSummary;
 };
@@ -24,4 +27,15 @@ const line: ImpactSummary = {
   heartbeatGapMsP99: summary.heartbeatGapMsP99,
   predictionErrorMedian: summary.predictionErrorMedian,
 };
-process.stdout.write(`${impactTable(rows)}\n${JSON.stringify(line)}\n`);
+const calibrated =
+  `model calibrated before the campaign: ${calibration.guest} (${calibration.memoryMiB} MiB) moved ` +
+  `${calibration.samplesMs.length} times in ${calibration.samplesMs.join(', ')} ms (QEMU) → ` +
+  `${calibration.bandwidthMiBps.toFixed(1)} MiB/s`;
+const overlapping = `migrations overlapping in time: ${overlaps.length === 0 ? 'none' : overlaps.join('; ')}`;
+const defined = (values: (number | undefined)[]) => values.filter((v): v is number => v !== undefined);
+const stopCopy =
+  `stop-and-copy, median: model ${median(defined(rows.map((r) => r.predictedDowntimeMs))) ?? '-'} ms, ` +
+  `QEMU ${median(defined(rows.map((r) => r.qemuStopCopyMs))) ?? '-'} ms (source: guest stopped → completed)`;
+process.stdout.write(
+  `${calibrated}\n${overlapping}\n${stopCopy}\n${impactTable(rows)}\n${JSON.stringify(line)}\n`,
+);
