@@ -59,3 +59,23 @@ export function inputOf(fleet: Fleet, work: HostWork[], policy: PolicyInput = {}
 
 /** No canary soak, so that small cases read plainly. */
 export const ONE_STAGE: PolicyInput = { stages: [{ name: 'all' }] };
+
+/**
+ * Three hosts, none patched at the start (h1 with 2 guests, h2 and h3 with 4), each to
+ * install a kernel and a new QEMU and reboot: once a host installed, it can send guests
+ * only to hosts already running the new QEMU, so the first guests to leave have nowhere final to go.
+ */
+export function newQemuWithoutRoom(policy: PolicyInput = {}): PlanningInput {
+  const guests = (host: string, count: number): GuestSpec[] =>
+    Array.from({ length: count }, (_, i) => ({ id: `${host}-vm${i + 1}`, host }));
+  const fleet = fleetOf(
+    [{ id: 'h1' }, { id: 'h2' }, { id: 'h3' }],
+    [...guests('h1', 2), ...guests('h2', 4), ...guests('h3', 4)],
+  );
+  const packages = [KERNEL, { name: 'qemu-system-x86', version: NEW_QEMU }];
+  return inputOf(
+    fleet,
+    ['h1', 'h2', 'h3'].map((host) => reboot(host, { packages })),
+    policy,
+  );
+}

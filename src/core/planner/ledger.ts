@@ -31,13 +31,17 @@ export class Ledger {
   private readonly anti = new Map<number, number>();
   private readonly links = new Map<number, number>();
 
-  constructor(private readonly fleet: FleetIndex) {
+  constructor(
+    private readonly fleet: FleetIndex,
+    /** Where each guest is: as the inventory has it, or where a replan found it after the moves made. */
+    guestHost: Int32Array = fleet.guestHost,
+  ) {
     const H = fleet.hosts.length;
     this.memory = new Float64Array(H);
     this.vcpu = new Float64Array(H);
     this.incoming = new Int32Array(H);
     this.migrating = new Int32Array(H);
-    this.guestHost = Int32Array.from(fleet.guestHost);
+    this.guestHost = Int32Array.from(guestHost);
     this.residents = Array.from({ length: H }, () => new Set<number>());
     this.final = new Uint8Array(H);
     this.finals = Array.from({ length: fleet.groupIds.length }, () => []);
@@ -102,20 +106,6 @@ export class Ledger {
     this.residents[source]!.delete(guest);
     this.residents[target]!.add(guest);
     this.guestHost[guest] = target;
-  }
-
-  /** Puts a guest where a replan found it, as if it had always been there. */
-  relocate(guest: number, host: number): void {
-    const from = this.guestHost[guest]!;
-    if (from >= 0) {
-      this.hold(guest, from, -1);
-      this.residents[from]!.delete(guest);
-    }
-    if (host >= 0) {
-      this.hold(guest, host, 1);
-      this.residents[host]!.add(guest);
-    }
-    this.guestHost[guest] = host;
   }
 
   private hold(guest: number, host: number, sign: 1 | -1): void {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PolicyInput } from '../model/index.js';
 import { checkPlan, type Plan, type PlanAction } from '../plan/index.js';
 import { planSummary } from '../plan/summary.js';
-import { fleetOf, inputOf, KERNEL, NEW_QEMU, ONE_STAGE, reboot, type GuestSpec } from './fixtures.js';
+import { fleetOf, inputOf, newQemuWithoutRoom, ONE_STAGE, reboot, type GuestSpec } from './fixtures.js';
 import { followedStageGates, planCampaign, stageGates } from './plan.js';
 
 const errors = (plan: Plan) => checkPlan(plan).filter((v) => v.severity === 'error');
@@ -123,17 +123,7 @@ describe('planCampaign', () => {
   });
 
   it('bootstraps once the installs are over when a new QEMU keeps guests off hosts still installing', () => {
-    const fleet = fleetOf(
-      [{ id: 'h1' }, { id: 'h2' }, { id: 'h3' }],
-      [...guestsOn('h1', 2), ...guestsOn('h2', 4), ...guestsOn('h3', 4)],
-    );
-    const packages = [KERNEL, { name: 'qemu-system-x86', version: NEW_QEMU }];
-    const input = inputOf(
-      fleet,
-      ['h1', 'h2', 'h3'].map((host) => reboot(host, { packages })),
-      ONE_STAGE,
-    );
-    const plan = planCampaign(input);
+    const plan = planCampaign(newQemuWithoutRoom(ONE_STAGE));
     expect(errors(plan)).toEqual([]);
     expect(plan.deferred).toEqual([]);
     expect(of(plan, 'reboot')).toHaveLength(3);
@@ -222,16 +212,8 @@ describe('planCampaign', () => {
 
   it('lets a canary with no patched host to go to make its own room first, then soaks it', () => {
     // Every host reboots, so none is patched at the start: the canary's guests can only wait on hosts of the fleet stage.
-    const fleet = fleetOf(
-      [{ id: 'h1' }, { id: 'h2' }, { id: 'h3' }],
-      [...guestsOn('h1', 2), ...guestsOn('h2', 4), ...guestsOn('h3', 4)],
-    );
     // With a new QEMU among the packages: once installed, the canary could send guests only to hosts running it.
-    const packages = [KERNEL, { name: 'qemu-system-x86', version: NEW_QEMU }];
-    const input = inputOf(
-      fleet,
-      ['h1', 'h2', 'h3'].map((host) => reboot(host, { packages })),
-    );
+    const input = newQemuWithoutRoom();
     const plan = planCampaign(input);
     expect(errors(plan)).toEqual([]);
     const canary = plan.actions.filter((a) => a.stage === 'canary');

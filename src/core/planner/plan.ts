@@ -23,7 +23,60 @@ export const PLANNER_NAME = 'hvpatch';
  * the limits let it be. Deterministic: the same input gives the same plan.
  */
 export function planCampaign(input: PlanningInput): Plan {
-  const { fleet, limits, decisions, index, tasks, final, gates } = prepare(input);
+  return chosen(input).plan;
+}
+
+/** Fleets up to this many hosts are planned once per canary choice, and the best plan kept. */
+const TRY_CANARIES_UP_TO = 12;
+
+/**
+ * The canary decides where the first guests can go and how long the soak holds the rest
+ * back, and the ranking in `buildGates` is only an estimate. On a small fleet, planning
+ * is cheap enough to try each host as the canary (in ranking order, so that ties keep the
+ * ranked one) and keep the best plan by the objective: fewest hosts deferred, then fewest
+ * guests moved twice, shortest makespan, least guest downtime.
+ */
+function chosen(input: PlanningInput): { plan: Plan; prepared: Prepared } {
+  const tries = input.fleet.hosts.length <= TRY_CANARIES_UP_TO ? input.fleet.hosts.length : 1;
+  let best: { plan: Plan; prepared: Prepared; score: number[] } | undefined;
+  const seen = new Set<string>();
+  for (let shift = 0; shift < tries; shift++) {
+    const prepared = prepare(input, shift);
+    const key = JSON.stringify(prepared.gates.map((gate) => gate.hosts));
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const { plan, followed } = planWith(input, prepared);
+    const score = objective(plan, followed.length < prepared.gates.length);
+    if (!best || before(score, best.score)) best = { plan, prepared, score };
+  }
+  return best!;
+}
+
+/**
+ * The objective, most important first: hosts deferred, then whether the stages were not
+ * soaked as the policy has them (a canary that could do nothing first goes unsoaked, which
+ * only looks shorter), guests moved twice, makespan, guest downtime.
+ */
+function objective(plan: Plan, unsoaked: boolean): number[] {
+  const twice = plan.actions.filter((action) => action.kind === 'migrate' && action.reason !== undefined);
+  return [
+    plan.deferred.length,
+    unsoaked ? 1 : 0,
+    twice.length,
+    plan.summary.makespanS,
+    plan.summary.guestDowntimeS,
+  ];
+}
+
+function before(x: readonly number[], y: readonly number[]): boolean {
+  const differs = x.findIndex((value, i) => value !== y[i]);
+  return differs >= 0 && x[differs]! < y[differs]!;
+}
+
+type Prepared = ReturnType<typeof prepare>;
+
+function planWith(input: PlanningInput, prepared: Prepared): { plan: Plan; followed: readonly StageGate[] } {
+  const { fleet, limits, decisions, index, tasks, final, gates } = prepared;
   const migrations = new MigrationModel(
     index,
     limits.migrationsPerHost,
@@ -57,7 +110,7 @@ export function planCampaign(input: PlanningInput): Plan {
   const { strategies, deferred } = outcomes(decisions, tasks, schedule, index, gates, input.startsAt, limits);
   const followed = gatesFollowed(actions, gateOfHost(index, gates), gates.map(gateSize));
   const bounds = lowerBounds(input, { fleet, limits }, followed);
-  return {
+  const plan: Plan = {
     version: 1,
     planner: PLANNER_NAME,
     startsAt: input.startsAt,
@@ -71,10 +124,11 @@ export function planCampaign(input: PlanningInput): Plan {
       migrations: bounds.migrations,
     }),
   };
+  return { plan, followed };
 }
 
 /** What the plan is built from: the strategies, their tasks and the stage gates. */
-function prepare(input: PlanningInput) {
+function prepare(input: PlanningInput, canaryShift = 0) {
   const fleet = planFleet(input.fleet, input.work);
   const limits = planLimits(input.fleet, input.policy);
   const decisions = decide(input, fleet, limits);
@@ -93,6 +147,7 @@ function prepare(input: PlanningInput) {
     index.hostIndex,
     input.policy.stages,
     roomAtStart(index, final),
+    canaryShift,
   );
   gates.forEach((gate, g) => gate.hosts.forEach((h) => (tasks[taskIndex.get(h)!]!.gate = g)));
   return { fleet, limits, decisions, index, tasks, final, gates };
@@ -100,7 +155,12 @@ function prepare(input: PlanningInput) {
 
 /** The stage gates hvpatch's planner builds for this input, their sizes and soaks; `followedStageGates` says whether a plan ran through them. */
 export function stageGates(input: PlanningInput): StageGate[] {
-  return prepare(input).gates.map(gateSize);
+  return preparedFor(input).gates.map(gateSize);
+}
+
+/** The gates `planCampaign` plans with: on a small fleet, those of the canary it chose. */
+function preparedFor(input: PlanningInput): Prepared {
+  return input.fleet.hosts.length <= TRY_CANARIES_UP_TO ? chosen(input).prepared : prepare(input);
 }
 
 /**
@@ -108,7 +168,7 @@ export function stageGates(input: PlanningInput): StageGate[] {
  * the ones its lower bound counts, and the ones to hold the exact optimum to.
  */
 export function followedStageGates(input: PlanningInput, plan: Pick<Plan, 'actions'>): readonly StageGate[] {
-  const { index, gates } = prepare(input);
+  const { index, gates } = preparedFor(input);
   return gatesFollowed(plan.actions, gateOfHost(index, gates), gates.map(gateSize));
 }
 

@@ -12,7 +12,7 @@ export type ReplanEvent =
 /** The plan's fleet and history as the events say they really are. */
 export interface Rewritten {
   guests: PlanGuest[];
-  actions: PlanAction[];
+  actions: readonly PlanAction[];
   down: Set<string>;
 }
 
@@ -33,26 +33,40 @@ export function applyEvents(plan: Plan, nowS: number, events: readonly ReplanEve
     else if (event.kind === 'migration-failed') failed.add(event.guest);
     else down.add(event.host);
   }
-  const known = new Set(plan.fleet.guests.map((guest) => guest.id));
-  const guests = [
-    ...plan.fleet.guests.filter((guest) => !deleted.has(guest.id)),
-    ...created.filter((guest) => !known.has(guest.id) && !deleted.has(guest.id)),
-  ];
+  const guests = rewriteGuests(plan.fleet.guests, deleted, created);
   const lastStarted = new Map<string, number>();
-  plan.actions.forEach((action, i) => {
-    if (action.kind !== 'migrate' || action.guest === undefined || !failed.has(action.guest)) return;
-    if (action.startS >= nowS) return;
-    const previous = lastStarted.get(action.guest);
-    if (previous === undefined || plan.actions[previous]!.startS <= action.startS)
-      lastStarted.set(action.guest, i);
-  });
+  if (failed.size > 0)
+    plan.actions.forEach((action, i) => {
+      if (action.kind !== 'migrate' || action.guest === undefined || !failed.has(action.guest)) return;
+      if (action.startS >= nowS) return;
+      const previous = lastStarted.get(action.guest);
+      if (previous === undefined || plan.actions[previous]!.startS <= action.startS)
+        lastStarted.set(action.guest, i);
+    });
   const dropped = new Set(lastStarted.values());
   const comesBack = new Set(['verify', 'enable', 'start-guest']);
-  const actions = plan.actions.filter(
-    (action, i) =>
-      !dropped.has(i) &&
-      (action.guest === undefined || !deleted.has(action.guest)) &&
-      !(down.has(action.host) && comesBack.has(action.kind)),
-  );
+  const unchanged = dropped.size === 0 && deleted.size === 0 && down.size === 0;
+  const actions = unchanged
+    ? plan.actions
+    : plan.actions.filter(
+        (action, i) =>
+          !dropped.has(i) &&
+          (action.guest === undefined || !deleted.has(action.guest)) &&
+          !(down.has(action.host) && comesBack.has(action.kind)),
+      );
   return { guests, actions, down };
+}
+
+/** The plan's guests without the deleted ones, with the new ones; the plan's own rows when nothing changed. */
+function rewriteGuests(
+  guests: PlanGuest[],
+  deleted: ReadonlySet<string>,
+  created: readonly PlanGuest[],
+): PlanGuest[] {
+  if (deleted.size === 0 && created.length === 0) return guests;
+  const known = created.length === 0 ? new Set<string>() : new Set(guests.map((guest) => guest.id));
+  return [
+    ...guests.filter((guest) => !deleted.has(guest.id)),
+    ...created.filter((guest) => !known.has(guest.id) && !deleted.has(guest.id)),
+  ];
 }

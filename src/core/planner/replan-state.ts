@@ -7,7 +7,7 @@ import type { Gate, GuestRules, HostTask, TaskKind } from './tasks.js';
 
 /** What a replan keeps, and what it hands to the scheduler to plan anew. */
 export interface ReplanState {
-  /** Actions that started before now, and the remaining steps of hosts already rebooting. */
+  /** Actions that started before now, and the remaining closing steps of hosts past draining, in the plan's order. */
   kept: PlanAction[];
   tasks: HostTask[];
   gates: Gate[];
@@ -29,104 +29,164 @@ export function nowMs(nowS: number): number {
   return ms / 1000 < nowS ? ms + 1 : ms;
 }
 
+/**
+ * What a host does once its guests are gone, in this order: guests that stay stop, it
+ * reboots, is verified, they start again, it is enabled. Once one of these began the host
+ * is past draining, and a replan keeps the rest as planned: its stopped guests are not
+ * running to be moved, and only these steps bring them and the host back.
+ */
+const CLOSING = new Set<PlanAction['kind']>(['stop-guest', 'reboot', 'verify', 'start-guest', 'enable']);
+
+/** One host's actions, and what a replan asks of them, gathered in one pass over the plan. */
 interface HostHistory {
   actions: PlanAction[];
   reboot?: PlanAction;
   disable?: PlanAction;
   enable?: PlanAction;
+  /** Some step other than the install started before now. */
+  begun: boolean;
+  /** One of its closing steps started before now. */
+  closing: boolean;
+  /** Steps that start at or after now. */
+  future: number;
+  /** The latest end of its migrations running at now; -Infinity when none runs. */
+  runningUntil: number;
+  /** The earliest end of an install started before now; Infinity when none did. */
+  installedAt: number;
+  /** It rebooted or was verified: its work took effect (unlike a host put back unpatched). */
+  patched: boolean;
+  /** The plan's wave (the last one its steps name) and stage (the first one). */
+  wave?: number;
+  stage?: string;
+}
+
+/** Every host's history at `nowS`, its actions in start order. */
+function histories(actions: readonly PlanAction[], fleet: FleetIndex, nowS: number): HostHistory[] {
+  const result: HostHistory[] = Array.from({ length: fleet.hosts.length }, () => ({
+    actions: [],
+    begun: false,
+    closing: false,
+    future: 0,
+    runningUntil: -Infinity,
+    installedAt: Infinity,
+    patched: false,
+  }));
+  for (const i of byStart(actions)) {
+    const action = actions[i]!;
+    const history = result[fleet.hostIndex.get(action.host)!]!;
+    history.actions.push(action);
+    if (action.kind === 'reboot') history.reboot ??= action;
+    if (action.kind === 'disable') history.disable ??= action;
+    if (action.kind === 'enable') history.enable = action;
+    if (action.kind === 'reboot' || action.kind === 'verify') history.patched = true;
+    if (action.wave !== undefined) history.wave = action.wave;
+    history.stage ??= action.stage;
+    if (action.startS >= nowS) {
+      history.future++;
+      continue;
+    }
+    if (action.kind === 'install') history.installedAt = Math.min(history.installedAt, toMs(action.endS));
+    else history.begun = true;
+    if (CLOSING.has(action.kind)) history.closing = true;
+    if (action.kind === 'migrate' && action.endS > nowS)
+      history.runningUntil = Math.max(history.runningUntil, action.endS);
+  }
+  return result;
 }
 
 /**
- * Reads where the campaign stands at `nowS`: hosts done, hosts rebooting (their last steps
- * are kept as planned), hosts draining (their remaining guests are placed anew), hosts not
+ * Reads where the campaign stands at `nowS`: hosts done, hosts past draining (their last
+ * steps are kept as planned), hosts draining (their remaining guests are placed anew), hosts not
  * started (planned anew, in their stages' order); guests where the finished moves put them.
  */
 export function replanState(plan: Plan, rewritten: Rewritten, fleet: FleetIndex, nowS: number): ReplanState {
   const now = nowMs(nowS);
   const H = fleet.hosts.length;
-  const histories: HostHistory[] = Array.from({ length: H }, () => ({ actions: [] }));
-  const ordered = byStart(rewritten.actions);
-  for (const action of ordered) {
-    const history = histories[fleet.hostIndex.get(action.host)!]!;
-    history.actions.push(action);
-    if (action.kind === 'reboot') history.reboot ??= action;
-    if (action.kind === 'disable') history.disable ??= action;
-    if (action.kind === 'enable') history.enable = action;
-  }
+  const { actions } = rewritten;
+  const history = histories(actions, fleet, nowS);
   const strategyOf = new Map(plan.strategies.map((entry) => [entry.host, entry.strategy]));
   const started = (action: PlanAction) => action.startS < nowS;
 
-  const kept: PlanAction[] = [];
   const seed: Seed = {
     guestHost: Int32Array.from(fleet.guestHost),
     installedAt: new Float64Array(H).fill(Infinity),
     migrations: [],
     stopped: [],
-    out: [],
+    closing: [],
     resumed: [],
     wave: new Int32Array(H).fill(-1),
     firstGateAt: now,
     movedReason: new Array<string | undefined>(fleet.guests.length),
   };
   const final = new Uint8Array(H);
+  /** Hosts all of whose steps are kept; of the others, the steps started before now. */
+  const keepAll = new Uint8Array(H);
   const tasks: HostTask[] = [];
   const stageOf = new Map<number, string>();
   const underWay = new Set<number>();
 
-  histories.forEach((history, h) => {
+  for (let h = 0; h < H; h++) {
+    const past = history[h]!;
     const id = fleet.hosts[h]!.id;
-    for (const action of history.actions) {
-      if (action.kind === 'install' && started(action))
-        seed.installedAt[h] = Math.min(seed.installedAt[h]!, toMs(action.endS));
-      if (action.wave !== undefined) seed.wave[h] = action.wave;
-      if (action.stage !== undefined && !stageOf.has(h)) stageOf.set(h, action.stage);
-    }
+    seed.installedAt[h] = past.installedAt;
+    if (past.wave !== undefined) seed.wave[h] = past.wave;
+    if (past.stage !== undefined) stageOf.set(h, past.stage);
     const down = rewritten.down.has(id);
-    const rebooting = history.reboot !== undefined && started(history.reboot);
-    if (down || rebooting) {
-      kept.push(...history.actions);
-      const until = down || !history.enable ? Infinity : toMs(history.enable.endS);
+    if (down || past.closing) {
+      keepAll[h] = 1;
+      const out = past.disable !== undefined || past.reboot !== undefined;
+      const until = closedAt(past, down, out);
       if (until > now) {
-        seed.out.push({ host: h, until });
+        seed.closing.push({ host: h, until, out, patched: past.patched });
         if (!down) underWay.add(h);
-      } else final[h] = 1;
-      return;
+      } else final[h] = past.patched ? 1 : 0;
+      continue;
     }
-    kept.push(...history.actions.filter(started));
-    const future = history.actions.filter((action) => !started(action));
-    const kind = taskKind(history, strategyOf.get(id));
-    if (kind === undefined || future.length === 0) {
+    const kind = taskKind(past, strategyOf.get(id));
+    if (kind === undefined || past.future === 0) {
       final[h] = fleet.disabled[h] || strategyOf.get(id) === 'defer-activation' ? 0 : 1;
-      return;
+      continue;
     }
-    const draining = history.disable !== undefined && started(history.disable);
-    const begun = draining || history.actions.some((action) => action.kind !== 'install' && started(action));
-    const task = futureTask(h, kind, history, future, fleet, seed.guestHost);
+    const future = past.actions.filter((action) => !started(action));
+    const task = futureTask(h, kind, past, future, fleet, seed.guestHost);
     tasks.push(task);
-    if (begun) {
-      const running = history.actions.filter((a) => a.kind === 'migrate' && started(a) && a.endS > nowS);
-      const disabled = history.disable && started(history.disable) ? toMs(history.disable.endS) : now;
-      const from = Math.max(now, disabled, ...running.map((a) => toMs(a.endS)));
+    const draining = past.disable !== undefined && started(past.disable);
+    if (draining || past.begun) {
+      const disabled = draining ? toMs(past.disable!.endS) : now;
+      const from = Math.max(now, disabled, toMs(past.runningUntil));
       seed.resumed.push({ host: h, from, out: draining });
       underWay.add(h);
     }
     final[h] = kind === 'install' || (kind === 'in-service' && task.affected.length === 0) ? 1 : 0;
-  });
+  }
 
   // In the plan's own order, so that what is kept reads exactly as it did.
-  const keeping = new Set(kept);
-  const inOrder = rewritten.actions.filter((action) => keeping.has(action));
-  applyHistory(inOrder, nowS, fleet, seed);
-  parkedGuests(inOrder, fleet, final, seed);
-  const gates = stageGates(plan, tasks, underWay, stageOf, histories, seed, nowS);
-  return { kept: inOrder, tasks, gates, seed, rules: rulesFor(fleet, rewritten), initiallyFinal: final };
+  const kept = actions.filter(
+    (action) => started(action) || keepAll[fleet.hostIndex.get(action.host)!] === 1,
+  );
+  applyHistory(kept, nowS, fleet, final, seed);
+  const gates = stageGates(plan, tasks, underWay, stageOf, history, seed, nowS);
+  return { kept, tasks, gates, seed, rules: rulesFor(fleet, rewritten), initiallyFinal: final };
 }
 
-/** Plans are written in start order; sorting is only needed for one edited by hand. */
-function byStart(actions: readonly PlanAction[]): readonly PlanAction[] {
+/**
+ * When a closing host is back: its enable's end, or for one that stays in service its
+ * last step's; never for one that did not come back, or that the plan leaves out.
+ */
+function closedAt(history: HostHistory, down: boolean, out: boolean): number {
+  if (down) return Infinity;
+  if (history.enable) return toMs(history.enable.endS);
+  if (out) return Infinity;
+  return toMs(Math.max(...history.actions.map((action) => action.endS)));
+}
+
+/** The actions' positions in start order. Plans are written so; sorting is only needed for one edited by hand. */
+function byStart(actions: readonly PlanAction[]): Iterable<number> {
+  const positions = actions.keys();
   for (let i = 1; i < actions.length; i++)
-    if (actions[i]!.startS < actions[i - 1]!.startS) return [...actions].sort((a, b) => a.startS - b.startS);
-  return actions;
+    if (actions[i]!.startS < actions[i - 1]!.startS)
+      return [...positions].sort((a, b) => actions[a]!.startS - actions[b]!.startS);
+  return positions;
 }
 
 function taskKind(history: HostHistory, strategy: string | undefined): TaskKind | undefined {
@@ -173,35 +233,42 @@ function futureTask(
   };
 }
 
-/** Moves finished by now put their guests on the target; running ones and stopped guests hold what they hold until they end. */
-function applyHistory(kept: readonly PlanAction[], nowS: number, fleet: FleetIndex, seed: Seed): void {
-  const byEnd = [...kept].sort((a, b) => a.endS - b.endS);
-  const startedAgain = new Map<string, number>();
-  for (const action of byEnd)
-    if (action.kind === 'start-guest' && action.guest !== undefined)
-      startedAgain.set(action.guest, toMs(action.endS));
-  for (const action of byEnd) {
+/**
+ * Moves finished by now put their guests on the target; running ones and stopped guests
+ * hold what they hold until they end; a guest whose last move landed it on a host that
+ * still reboots moves again, for the reason the plan had. One pass in the plan's order:
+ * a guest's moves never overlap, so they end in the order they start.
+ */
+function applyHistory(
+  kept: readonly PlanAction[],
+  nowS: number,
+  fleet: FleetIndex,
+  final: Uint8Array,
+  seed: Seed,
+): void {
+  const startedAgain = new Map<number, number>();
+  const running: { move: Seed['migrations'][number]; endS: number }[] = [];
+  const stops: { guest: number; endS: number }[] = [];
+  const lastMove = new Map<number, PlanAction>();
+  for (const action of kept) {
     const guest = action.guest === undefined ? undefined : fleet.guestIndex.get(action.guest);
     if (guest === undefined) continue;
     if (action.kind === 'migrate' && action.to !== undefined) {
       const source = fleet.hostIndex.get(action.host)!;
       const target = fleet.hostIndex.get(action.to)!;
+      lastMove.set(guest, action);
       if (action.endS <= nowS) seed.guestHost[guest] = target;
-      else seed.migrations.push({ guest, source, target, end: toMs(action.endS) });
-    } else if (action.kind === 'stop-guest') {
-      const until = startedAgain.get(action.guest!) ?? Infinity;
-      if (until > toMs(nowS)) seed.stopped.push({ guest, until });
-    }
+      else running.push({ move: { guest, source, target, end: toMs(action.endS) }, endS: action.endS });
+    } else if (action.kind === 'stop-guest') stops.push({ guest, endS: action.endS });
+    else if (action.kind === 'start-guest') startedAgain.set(guest, toMs(action.endS));
   }
-}
-
-/** Guests whose last move landed them on a host that still reboots: they move again, for the reason the plan had. */
-function parkedGuests(kept: readonly PlanAction[], fleet: FleetIndex, final: Uint8Array, seed: Seed): void {
-  const lastMove = new Map<number, PlanAction>();
-  for (const action of kept) {
-    if (action.kind !== 'migrate' || action.guest === undefined || action.to === undefined) continue;
-    const guest = fleet.guestIndex.get(action.guest);
-    if (guest !== undefined) lastMove.set(guest, action);
+  // In the order they end, as the scheduler's clock would have met them.
+  running.sort((a, b) => a.endS - b.endS);
+  for (const { move } of running) seed.migrations.push(move);
+  stops.sort((a, b) => a.endS - b.endS);
+  for (const { guest } of stops) {
+    const until = startedAgain.get(guest) ?? Infinity;
+    if (until > toMs(nowS)) seed.stopped.push({ guest, until });
   }
   for (const [guest, action] of lastMove) {
     const target = fleet.hostIndex.get(action.to!)!;
@@ -233,13 +300,15 @@ function stageGates(
     (a, b) => firstStart.get(a)! - firstStart.get(b)! || (a < b ? -1 : 1),
   );
   // A stage's soak: from its last step that ended before the next stage began, to that beginning.
+  const nextStart = new Map(
+    order.map((stage, i) => [stage, i + 1 < order.length ? firstStart.get(order[i + 1]!)! : Infinity]),
+  );
   const lastEnd = new Map<string, number>();
-  order.forEach((stage, i) => {
-    const next = i + 1 < order.length ? firstStart.get(order[i + 1]!)! : Infinity;
-    for (const action of plan.actions)
-      if ((action.stage ?? '') === stage && action.endS <= next)
-        lastEnd.set(stage, Math.max(lastEnd.get(stage) ?? -Infinity, action.endS));
-  });
+  for (const action of plan.actions) {
+    const stage = action.stage ?? '';
+    if (action.endS <= nextStart.get(stage)!)
+      lastEnd.set(stage, Math.max(lastEnd.get(stage) ?? -Infinity, action.endS));
+  }
   const members = new Map<string, number[]>();
   const joined = new Set<number>();
   const join = (h: number) => {

@@ -1,5 +1,5 @@
 import { Migration, type MigrationPolicy } from '../model/index.js';
-import type { HostStrategy, Plan } from '../plan/index.js';
+import type { HostStrategy, Plan, PlanAction } from '../plan/index.js';
 import { toActions } from './actions.js';
 import { indexFleet } from './fleet-index.js';
 import { MigrationModel, migrationSettings } from './migration-model.js';
@@ -56,7 +56,7 @@ export function replan(
   const taskOf = new Array<HostTask | undefined>(fleet.hosts.length);
   for (const task of state.tasks) taskOf[task.host] = task;
   const planned = toActions(schedule.steps, fleet, taskOf, state.gates, schedule.wave);
-  const actions = [...state.kept, ...planned].sort((a, b) => a.startS - b.startS);
+  const actions = byStart(state.kept, planned);
 
   const deferred = plan.deferred.filter((entry) => !rewritten.down.has(entry.host));
   const strategies: HostStrategy[] = plan.strategies.map((entry) => ({ ...entry }));
@@ -85,4 +85,24 @@ export function replan(
     deferred,
     summary: summarize(actions, fleet, migrations, plan.summary.lowerBound),
   };
+}
+
+/**
+ * What was kept and what was planned anew as one timeline in start order, the kept steps
+ * first at equal starts. Both come in start order (the planner writes plans so), so a
+ * merge does; a plan edited by hand out of order is sorted.
+ */
+function byStart(kept: readonly PlanAction[], planned: readonly PlanAction[]): PlanAction[] {
+  const sorted = kept.every((action, i) => i === 0 || kept[i - 1]!.startS <= action.startS);
+  if (!sorted) return [...kept, ...planned].sort((a, b) => a.startS - b.startS);
+  const merged: PlanAction[] = [];
+  let k = 0;
+  let p = 0;
+  while (k < kept.length || p < planned.length)
+    merged.push(
+      p >= planned.length || (k < kept.length && kept[k]!.startS <= planned[p]!.startS)
+        ? kept[k++]!
+        : planned[p++]!,
+    );
+  return merged;
 }

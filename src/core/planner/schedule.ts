@@ -39,8 +39,13 @@ export interface Seed {
   migrations: { guest: number; source: number; target: number; end: number }[];
   /** Guests the plan stopped that are not running again yet: their services' budgets stay taken until `until`. */
   stopped: { guest: number; until: number }[];
-  /** Hosts out of service whose remaining steps are kept: back (and final) at `until`; Infinity for one that did not come back. */
-  out: { host: number; until: number }[];
+  /**
+   * Hosts whose closing steps began (guests stopping, reboot, verify, guests starting,
+   * enable): the rest of them is kept as planned, and the host is back at `until`
+   * (Infinity for one that did not come back), final if `patched` (not one put back
+   * unpatched); `out` of service until then if the plan took it out.
+   */
+  closing: { host: number; until: number; out: boolean; patched: boolean }[];
   /** Hosts whose work began but whose guests are still leaving: the rest is planned anew from `from`; `out` if the plan disabled them. */
   resumed: { host: number; from: number; out: boolean }[];
   wave: Int32Array;

@@ -79,7 +79,7 @@ export class Scheduler implements JobContext {
   constructor(readonly input: SchedulerInput) {
     const { fleet } = input;
     const H = fleet.hosts.length;
-    this.ledger = new Ledger(fleet);
+    this.ledger = new Ledger(fleet, input.seed?.guestHost);
     this.placer = new Placer(fleet, this.ledger, (g, s, t) => input.migrations.converges(g, s, t));
     this.serviceUse = new Float64Array(fleet.serviceIds.length);
     this.movedReason = new Array<string | undefined>(fleet.guests.length);
@@ -143,13 +143,13 @@ export class Scheduler implements JobContext {
     };
   }
 
-  /** Puts the campaign where it is: guests moved, migrations and stops under way, hosts out. */
+  /**
+   * Puts the campaign where it is: migrations and stops under way, hosts out. The ledger
+   * was built with the guests where the moves made put them.
+   */
   private applySeed(seed: Seed): void {
     const { fleet } = this.input;
     const { ledger } = this;
-    seed.guestHost.forEach((host, g) => {
-      if (host !== ledger.guestHost[g]) ledger.relocate(g, host);
-    });
     ledger.installedAt.set(seed.installedAt);
     seed.movedReason.forEach((reason, g) => (this.movedReason[g] = reason));
     this.wave.set(seed.wave);
@@ -176,17 +176,17 @@ export class Scheduler implements JobContext {
           this.freed();
         });
     }
-    for (const { host, until } of seed.out) {
-      this.takeOut(host);
+    for (const { host, until, out, patched } of seed.closing) {
+      if (out) this.takeOut(host);
       this.state[host] = ACTIVE;
       if (Number.isFinite(until))
         this.queue.at(until, () => {
-          this.putBack(host);
-          this.state[host] = DONE;
+          if (out) this.putBack(host);
+          this.state[host] = patched ? DONE : DEFERRED;
           this.end[host] = until;
-          this.ledger.markFinal(host);
+          if (patched) this.ledger.markFinal(host);
           this.wakeGroup(fleet.group[host]!);
-          this.hostFinished(host, true);
+          this.hostFinished(host, patched);
         });
     }
     for (const { host, from, out } of seed.resumed) {

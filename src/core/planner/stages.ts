@@ -25,6 +25,8 @@ export function buildGates(
   policyStages: readonly Stage[],
   /** How soon the host's guests would find room (see `StartRank`): a canary that must wait for room tests nothing. */
   startRank: (decision: Decision) => StartRank,
+  /** How many of the best-ranked candidates each canary stage passes over (see `canaries`). */
+  canaryShift = 0,
 ): Gate[] {
   const stages = policyStages.length > 0 ? policyStages : DEFAULT_STAGES;
   let remaining = [...decisions];
@@ -35,7 +37,7 @@ export function buildGates(
     const chosen =
       last || (stage.count === undefined && stage.percent === undefined)
         ? matched
-        : canaries(stage, matched, startRank);
+        : canaries(stage, matched, startRank, canaryShift);
     const taken = new Set(chosen);
     remaining = remaining.filter((d) => !taken.has(d));
     const ordered = [...chosen].sort(byUrgency);
@@ -77,12 +79,14 @@ export type StartRank = 0 | 1 | 2;
 /**
  * Hosts with activations only: those that can be done first, the soonest first, then
  * reboots (the riskiest change, and the room later hosts need), fewest guests to move
- * first, taking one migration group after another.
+ * first, taking one migration group after another. With a `shift`, the ranking is read
+ * from that place on, so that a planner may try the next candidates too.
  */
 function canaries(
   stage: Stage,
   matched: readonly Decision[],
   startRank: (decision: Decision) => StartRank,
+  shift: number,
 ): Decision[] {
   const active = matched.filter((d) => d.kind !== 'defer' && d.kind !== 'install');
   const wanted =
@@ -108,11 +112,12 @@ function canaries(
       );
     })
     .sort((a, b) => b.length - a.length || a[0]!.host.localeCompare(b[0]!.host));
-  const chosen: Decision[] = [];
-  for (let round = 0; chosen.length < Math.min(wanted, active.length); round++)
-    for (const queue of queues)
-      if (round < queue.length && chosen.length < wanted) chosen.push(queue[round]!);
-  return chosen;
+  const ranked: Decision[] = [];
+  for (let round = 0; ranked.length < active.length; round++)
+    for (const queue of queues) if (round < queue.length) ranked.push(queue[round]!);
+  const count = Math.min(wanted, active.length);
+  const from = Math.min(shift, ranked.length - count);
+  return ranked.slice(from, from + count);
 }
 
 /** Guests that must move, then their memory: what a host needs from others to be patched. */

@@ -31,8 +31,8 @@ export function summarize(
   const stoppedAt = new Map<number, number>();
   let migrations = 0;
   let downtimeS = 0;
-  for (const i of events) {
-    const action = actions[i]!;
+  for (let e = 0; e < events.length; e++) {
+    const action = actions[events[e]!]!;
     const host = fleet.hostIndex.get(action.host);
     const guest = action.guest === undefined ? undefined : fleet.guestIndex.get(action.guest);
     if (host === undefined) continue;
@@ -71,26 +71,32 @@ export function summarize(
  * at its end, a stop or a reboot at its start; at one instant moves and starts first,
  * then stops, then reboots. One typed-array sort of packed keys for a big plan.
  */
-function eventOrder(actions: readonly PlanAction[]): number[] {
-  const events: { time: number; order: number; index: number }[] = [];
+function eventOrder(actions: readonly PlanAction[]): ArrayLike<number> {
+  const times = new Float64Array(actions.length);
+  const orders = new Uint8Array(actions.length);
+  const indices = new Int32Array(actions.length);
+  let n = 0;
+  let packable = actions.length < INDEX_BITS;
   actions.forEach((action, index) => {
-    if (action.kind === 'migrate' || action.kind === 'start-guest')
-      events.push({ time: action.endS, order: MIGRATE_OR_START, index });
-    else if (action.kind === 'stop-guest') events.push({ time: action.startS, order: STOP, index });
-    else if (action.kind === 'reboot') events.push({ time: action.startS, order: REBOOT, index });
+    const kind = action.kind;
+    const atEnd = kind === 'migrate' || kind === 'start-guest';
+    if (!atEnd && kind !== 'stop-guest' && kind !== 'reboot') return;
+    const time = atEnd ? action.endS : action.startS;
+    const order = atEnd ? MIGRATE_OR_START : kind === 'stop-guest' ? STOP : REBOOT;
+    // Exact only for whole milliseconds, which is what the planner writes.
+    const ms = time * 1000;
+    packable &&= ms < MAX_MS && Math.abs(ms - Math.round(ms)) < 1e-6;
+    times[n] = time;
+    orders[n] = order;
+    indices[n++] = index;
   });
-  // Exact only for whole milliseconds, which is what the planner writes.
-  const packable =
-    actions.length < INDEX_BITS &&
-    events.every((e) => e.time * 1000 < MAX_MS && Math.abs(e.time * 1000 - Math.round(e.time * 1000)) < 1e-6);
   if (!packable)
-    return events
-      .sort((a, b) => a.time - b.time || a.order - b.order || a.index - b.index)
-      .map((e) => e.index);
-  const keys = Float64Array.from(
-    events,
-    (e) => (Math.round(e.time * 1000) * 4 + e.order) * INDEX_BITS + e.index,
-  );
+    return Array.from({ length: n }, (_, k) => k)
+      .sort((a, b) => times[a]! - times[b]! || orders[a]! - orders[b]! || indices[a]! - indices[b]!)
+      .map((k) => indices[k]!);
+  const keys = new Float64Array(n);
+  for (let k = 0; k < n; k++)
+    keys[k] = (Math.round(times[k]! * 1000) * 4 + orders[k]!) * INDEX_BITS + indices[k]!;
   keys.sort();
-  return Array.from(keys, (key) => key % INDEX_BITS);
+  return keys.map((key) => key % INDEX_BITS);
 }
