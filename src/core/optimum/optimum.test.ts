@@ -12,6 +12,11 @@ import { OPTIMUM_SOLVER_OPTIONS, optimumModel } from './model.js';
 // See bench/optimum.ts: the same loader, typed by the package.
 const loadHighs = createRequire(import.meta.url)('highs') as typeof import('highs').default;
 let solve: (lp: string) => number;
+/**
+ * What HiGHS proved within `timeLimitS`: the optimum, or, when the search ran out of time on a
+ * hard instance, the best bound it proved (still a true lower bound on every plan).
+ */
+let solveWithin: (lp: string, timeLimitS: number) => { optimal: boolean; atLeast: number };
 
 beforeAll(async () => {
   const highs = await loadHighs();
@@ -20,6 +25,15 @@ beforeAll(async () => {
     expect(result.Status).toBe('Optimal');
     return result.ObjectiveValue;
   };
+  solveWithin = (lp, timeLimitS) =>
+    highs.withModel({ format: 'lp', data: lp }, (model) => {
+      model.options.set({ ...OPTIMUM_SOLVER_OPTIONS, output_flag: false, time_limit: timeLimitS });
+      const { modelStatus } = model.run();
+      const optimal = modelStatus === highs.constants.modelStatus.optimal;
+      if (!optimal) expect(modelStatus).toBe(highs.constants.modelStatus.timeLimit);
+      const atLeast = Number(model.info.get(optimal ? 'objective_function_value' : 'mip_dual_bound'));
+      return { optimal, atLeast };
+    });
 });
 
 const KERNEL = [{ name: 'linux-image-6.8.0-60-generic', version: '6.8.0-60.63', source: 'linux' }];
@@ -115,8 +129,11 @@ describe('the exact optimum on random tiny fleets', () => {
           );
           const model = optimumModel(done, gates, stoppedInstead);
           fc.pre(model.hosts.length > 0);
-          const optimum = solve(model.lp);
+          // Rare random instances are too hard to prove within the limit: hvpatch must still not
+          // beat the bound HiGHS proved, but that bound says nothing about the modelled terms.
+          const { optimal, atLeast: optimum } = solveWithin(model.lp, 10);
           expect(plan.summary.makespanS).toBeGreaterThanOrEqual(optimum - 1e-3);
+          if (!optimal) return;
           const { parts } = lowerBounds(done, undefined, gates);
           const modeled = Math.max(
             parts.hostsOutFleetS,
@@ -147,6 +164,8 @@ describe('the exact optimum on random tiny fleets', () => {
               concurrency: { fleetPercent: 10, perCluster: 1, perFailureDomain: 1 },
             },
           ],
+          // Found locally: HiGHS proves no optimum within minutes; judged by its proven bound.
+          [{ hosts: 8, seed: 6, concurrency: { fleetPercent: 25, perCluster: 2, perFailureDomain: 2 } }],
         ],
       },
     );
