@@ -2,13 +2,15 @@
  * `npm run bench -- engine [--hosts N] [--in-flight N] [--seed S] [--url postgres://…]`: a
  * wide campaign (every host disabled, patched, rebooted, checked, enabled) run by one engine
  * worker on the simulator in virtual time, with up to `--in-flight` hosts at once, on an
- * in-memory PGlite store (or PostgreSQL with `--url`). The baseline makes the same port calls
+ * in-memory PGlite store (or PostgreSQL with `--url`), whose round trips take no virtual
+ * time (the simulation runtime holds time while one is under way). The baseline makes the same port calls
  * on a fresh simulator with no store, so the difference is the engine's cost per action:
  * durable state changes, leases, audit events.
  */
 import type { PlatformHost } from '../src/core/ports.js';
 import { createSimEnvironment } from '../src/drivers/sim/index.js';
-import { runWorker, startCampaign } from '../src/engine/index.js';
+import { startCampaign } from '../src/engine/index.js';
+import { simWorker } from '../src/engine/testing/sim-worker.js';
 import { widePlan } from '../src/engine/testing/wide-plan.js';
 import { openStore } from '../src/store/index.js';
 import { DISABLE_REASON } from '../src/engine/index.js';
@@ -43,11 +45,8 @@ export default async function run(args: string[]): Promise<void> {
   const started = performance.now();
   const campaign = await startCampaign(store, plan, { actor: 'bench', now: env.clock.now() });
   const createdMs = performance.now() - started;
-  const outcome = await runWorker({
-    store,
+  const outcome = await simWorker(env, store, {
     platform,
-    agent: env.hostAgent,
-    clock: env.clock,
     campaign,
     worker: 'bench',
     leaseTtlMs: 60 * 60_000,

@@ -3,7 +3,7 @@ import type { PlanAction } from '../core/plan/index.js';
 import type { Queryable } from './database.js';
 import { appendEvents, type TimedEvent } from './events.js';
 import { checkFence, checkFences, type HostContext } from './fence.js';
-import { STARTABLE_CAMPAIGN_STATES, type ActionRecord, type ActionState, type HostLease } from './model.js';
+import { ACTION_CAMPAIGN_STATES, type ActionRecord, type ActionState, type HostLease } from './model.js';
 import { action, ACTION_COLUMNS, at, json } from './rows.js';
 
 /**
@@ -47,6 +47,15 @@ export interface ChangeRequest {
   now: number;
   reason?: string;
   detail?: unknown;
+  /** An event recorded with the change, in the same transaction (what the caller noted beforehand). */
+  note?: ActionNote;
+}
+
+/** What a worker notes about an action as it starts it, for whoever reconciles it later. */
+export interface ActionNote {
+  kind: string;
+  reason: string;
+  data?: Record<string, unknown>;
 }
 
 const UPDATED_COLUMNS = ACTION_COLUMNS.split(', ')
@@ -116,7 +125,7 @@ export async function changeMany(
   const updated = new Map(rows.map((row) => [`${String(row.campaign_id)} ${Number(row.seq)}`, action(row)]));
   const events: TimedEvent[] = [];
   for (const { i, before } of updates) {
-    const { lease, seq, how, now, reason, detail } = requests[i]!;
+    const { lease, seq, how, now, reason, detail, note } = requests[i]!;
     const after = updated.get(`${lease.campaignId} ${seq}`)!;
     results[i] = after;
     events.push({
@@ -135,6 +144,17 @@ export async function changeMany(
       },
       at: now,
     });
+    if (note !== undefined)
+      events.push({
+        campaignId: lease.campaignId,
+        actor: lease.worker,
+        kind: note.kind,
+        host: lease.host,
+        action: seq,
+        reason: note.reason,
+        ...(note.data === undefined ? {} : { data: note.data }),
+        at: now,
+      });
   }
   await appendEvents(tx, events, requests[0]!.now);
   return results;
@@ -157,7 +177,7 @@ function admissible(
   if (!how.from.includes(before.state))
     throw new Conflict(`${name} is ${before.state}; it cannot become ${how.to}`);
   if (how.to === 'started') {
-    if (!STARTABLE_CAMPAIGN_STATES.includes(context.campaignState))
+    if (!ACTION_CAMPAIGN_STATES.includes(context.campaignState))
       throw new Conflict(`${name} cannot start: the campaign is ${context.campaignState}`);
     if (context.hostState !== 'active')
       throw new Conflict(`${name} cannot start: its host is ${context.hostState}, not active`);
@@ -181,11 +201,17 @@ async function change(
 }
 
 /** What the store's `startAction` and `finishAction` ask for, batched by the group commit. */
-export const startRequest = (lease: HostLease, seq: number, now: number): ChangeRequest => ({
+export const startRequest = (
+  lease: HostLease,
+  seq: number,
+  now: number,
+  note?: ActionNote,
+): ChangeRequest => ({
   lease,
   seq,
   how: START,
   now,
+  ...(note === undefined ? {} : { note }),
 });
 
 export const finishRequest = (

@@ -57,8 +57,12 @@ export interface CampaignStore {
   setHostState(lease: HostLease, to: HostState, reason: string, now: number): Promise<HostRecord>;
 
   actions(campaign: string, filter?: { host?: string }): Promise<ActionRecord[]>;
-  /** Durably, before the driver is called: pending → started (needs a live lease, an active host, an approved stage). */
-  startAction(lease: HostLease, seq: number, now: number): Promise<ActionRecord>;
+  /**
+   * Durably, before the driver is called: pending → started (needs a live lease, an active
+   * host, an approved stage). `note` is an event recorded with it (the boot id before a
+   * reboot), so that a started action never lacks what reconciling it needs.
+   */
+  startAction(lease: HostLease, seq: number, now: number, note?: actions.ActionNote): Promise<ActionRecord>;
   /** After the driver answered, or the platform was asked: started or unknown → succeeded or failed. */
   finishAction(
     lease: HostLease,
@@ -140,7 +144,7 @@ export function createCampaignStore(db: Database): CampaignStore {
     setHostState: (lease, to, reason, now) => tx((t) => hosts.setHostState(t, lease, to, reason, now)),
 
     actions: (campaign, filter) => actions.listActions(db, validCampaignId(campaign), filter),
-    startAction: (lease, seq, now) => changeAction(actions.startRequest(lease, seq, now)),
+    startAction: (lease, seq, now, note) => changeAction(actions.startRequest(lease, seq, now, note)),
     finishAction: (lease, seq, result, now) => changeAction(actions.finishRequest(lease, seq, result, now)),
     requeueAction: (lease, seq, reason, now) => tx((t) => actions.requeueAction(t, lease, seq, reason, now)),
     skipAction: (lease, seq, reason, now) => tx((t) => actions.skipAction(t, lease, seq, reason, now)),

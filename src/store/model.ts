@@ -29,8 +29,15 @@ export const CAMPAIGN_TRANSITIONS: Readonly<Record<CampaignState, readonly Campa
   completed: [],
 };
 
-/** Actions may start only while the campaign runs, or aborts (to bring hosts back). */
+/** Hosts are taken up only while the campaign runs, or aborts (to bring hosts back). */
 export const STARTABLE_CAMPAIGN_STATES: readonly CampaignState[] = ['running', 'aborting'];
+
+/**
+ * Actions of a host already taken up may also start while the campaign is paused: a pause
+ * takes no new host, but each host in flight is brought to a safe point (its steps finished,
+ * back in service), never left disabled half-way until someone resumes.
+ */
+export const ACTION_CAMPAIGN_STATES: readonly CampaignState[] = ['running', 'paused', 'aborting'];
 
 export const HOST_STATES = ['pending', 'active', 'done', 'failed', 'deferred', 'skipped'] as const;
 export type HostState = (typeof HOST_STATES)[number];

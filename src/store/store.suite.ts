@@ -233,6 +233,26 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         ]);
       });
 
+      test('record the note a start carries with the start itself, once, and not when the start is refused', async () => {
+        const { id } = await runningCampaign();
+        const w = worker('w');
+        const lease = await activeHost(id, 'host-0', w);
+        const note = { kind: 'reboot-requested', reason: 'boot id before', data: { bootId: 'b-1' } };
+        await store.startAction(lease, 0, T0 + 1, note);
+        // A repeat whose first reply was lost changes nothing, so it notes nothing again.
+        await store.startAction(lease, 0, T0 + 2, note);
+        await store.finishAction(lease, 0, { outcome: 'succeeded' }, T0 + 3);
+        await expect(
+          store.startAction(lease, 0, T0 + 4, { ...note, reason: 'refused' }),
+        ).rejects.toBeInstanceOf(Conflict);
+        const events = (await store.events(id)).filter((e) => e.action === 0);
+        expect(events.map((e) => [e.kind, e.actor, e.host, e.reason, e.data.bootId, e.at])).toEqual([
+          ['action-started', w, 'host-0', null, undefined, T0 + 1],
+          ['reboot-requested', w, 'host-0', 'boot id before', 'b-1', T0 + 1],
+          ['action-succeeded', w, 'host-0', null, undefined, T0 + 3],
+        ]);
+      });
+
       test('refuse illegal transitions with Conflict, and accept a repeat of the last one (a lost reply)', async () => {
         const { id } = await runningCampaign();
         const lease = await activeHost(id, 'host-0', worker('w'));
@@ -271,10 +291,20 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         await store.setHostState(lease, 'active', 'go', T0);
         await expect(store.startAction(lease, 5, T0)).rejects.toThrow(/stage wave-1 is not approved/);
         await store.approveStage(id, 'wave-1', 'alice', T0);
-        await store.setCampaignState(id, 'paused', ADMIN, T0);
-        await expect(store.startAction(lease, 5, T0)).rejects.toThrow(/campaign is paused/);
+        await store.setCampaignState(id, 'halted', ADMIN, T0);
+        await expect(store.startAction(lease, 5, T0)).rejects.toThrow(/campaign is halted/);
         await store.setCampaignState(id, 'running', ADMIN, T0);
         expect(await store.startAction(lease, 5, T0)).toMatchObject({ state: 'started' });
+      });
+
+      test('while paused, go on with a host already taken up, but take up no other', async () => {
+        const { id } = await runningCampaign();
+        const lease = await activeHost(id, 'host-0', worker('w'));
+        const other = (await store.acquireHostLease(id, 'host-1', worker('v'), 60_000, T0))!;
+        await store.setCampaignState(id, 'paused', ADMIN, T0);
+        expect(await store.startAction(lease, 0, T0 + 1)).toMatchObject({ state: 'started' });
+        await expect(store.setHostState(other, 'active', 'go', T0 + 2)).rejects.toThrow(/campaign is paused/);
+        await expect(store.startAction(other, 5, T0 + 3)).rejects.toThrow(/host is pending, not active/);
       });
 
       test('a host is done only when every action on it is settled', async () => {

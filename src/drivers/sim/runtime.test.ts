@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { smallFleet } from '../../core/sim/fixtures.js';
 import { createSimEnvironment } from './index.js';
@@ -58,6 +59,50 @@ describe('the simulation runtime', () => {
     // Disabling the target does not stop a migration already admitted (as in nova).
     expect(final.phase).toBe('completed');
     expect(final.endedAt! - start).toBeGreaterThan(1000);
+  });
+
+  it('lets no virtual time pass while held real I/O is under way, then goes on', async () => {
+    const { clock, runtime } = env();
+    const start = clock.now();
+    const slept = clock.sleep(60_000).then(() => clock.now() - start);
+    // Real milliseconds, in which an unheld runtime would run the sleep's whole minute out.
+    const seenDuring = await runtime.hold(async () => {
+      await delay(30);
+      return clock.now() - start;
+    });
+    expect(seenDuring).toBe(0);
+    expect(await slept).toBe(60_000);
+  });
+
+  it('still runs what is due at this instant while held, so held work may wait on it', async () => {
+    const { clock, runtime } = env();
+    const start = clock.now();
+    const later = clock.sleep(1000);
+    const during = await runtime.hold(async () => {
+      await clock.sleep(0);
+      await delay(10);
+      return clock.now() - start;
+    });
+    expect(during).toBe(0);
+    await later;
+    expect(clock.now() - start).toBe(1000);
+  });
+
+  it('holds every call of an object made holding, and only while the call is under way', async () => {
+    const { clock, runtime } = env();
+    const start = clock.now();
+    const store = runtime.holding({
+      name: 'a store',
+      read: async (ms: number) => {
+        await delay(ms);
+        return clock.now() - start;
+      },
+    });
+    const slept = clock.sleep(5000);
+    expect(store.name).toBe('a store');
+    expect(await Promise.all([store.read(20), store.read(40)])).toEqual([0, 0]);
+    await slept;
+    expect(clock.now() - start).toBe(5000);
   });
 
   it('replays the same run, event for event, from the same seed', async () => {

@@ -7,7 +7,10 @@ import type { CommandJournal } from './journal.js';
  * Turns the synchronous simulation into something async code can await. Virtual time moves
  * only while someone waits: events run until one wakes a waiter, then the runtime yields
  * (setImmediate) so the woken code can act at that very instant before time moves on.
- * Code that does real I/O between its waits may see virtual time jump meanwhile.
+ * Real I/O (a database call) goes through `hold`, and takes no virtual time: events due at
+ * the current instant still run meanwhile, but time does not move on until every held call
+ * has ended. Without it, another waiter's sleep would let hours of the fleet's time pass
+ * while one call is in flight: leases would expire in healthy runs.
  */
 export interface SimRuntime {
   readonly sim: Simulation;
@@ -17,6 +20,13 @@ export interface SimRuntime {
   /** Resolves true once the migration or job `id` has ended, or false after `timeoutMs` of virtual time. */
   settled(id: string, timeoutMs?: number): Promise<boolean>;
   sleep(ms: number): Promise<void>;
+  /**
+   * Real I/O the simulated world must not see as time passing: virtual time stands still
+   * until it ends. It must not itself wait on virtual time beyond this instant: that would never come.
+   */
+  hold<T>(io: () => Promise<T>): Promise<T>;
+  /** `target` (whose methods return promises) with each of its calls held: a store whose calls take no virtual time. */
+  holding<T extends object>(target: T): T;
 }
 
 interface Waiter {
@@ -36,6 +46,8 @@ export interface SimRuntimeOptions {
 
 export function createSimRuntime({ sim, speed, journal }: SimRuntimeOptions): SimRuntime {
   const waiters = new Set<Waiter>();
+  /** Held real I/O calls under way: while any is, only events due at this very instant run. */
+  let held = 0;
   let woke = false;
   let pumping = false;
   const virtualStart = sim.now;
@@ -51,6 +63,9 @@ export function createSimRuntime({ sim, speed, journal }: SimRuntimeOptions): Si
     pumping = false;
     woke = false;
     while (waiters.size > 0 && !woke) {
+      // While a call is held only what is due now runs; nor is the simulation stuck then, for
+      // what the caller does with the answer may bring new events.
+      if (held > 0 && sim.nextEventTime() !== sim.now) return;
       const wait = wallWait();
       if (wait > 0) {
         pumping = true;
@@ -100,6 +115,35 @@ export function createSimRuntime({ sim, speed, journal }: SimRuntimeOptions): Si
       kick();
     });
 
+  const hold = <T>(io: () => Promise<T>): Promise<T> => {
+    held++;
+    // The release runs before the caller's continuation, and the pump (setImmediate) after it,
+    // so that what the caller does at once with the answer still happens at this instant.
+    const release = () => {
+      if (--held === 0) kick();
+    };
+    let pending: Promise<T>;
+    try {
+      pending = io();
+    } catch (error) {
+      release();
+      throw error;
+    }
+    pending.then(release, release);
+    return pending;
+  };
+
+  const holding = <T extends object>(target: T): T => {
+    const wrapped: Record<string, unknown> = {};
+    for (const [name, member] of Object.entries(target))
+      wrapped[name] =
+        typeof member === 'function'
+          ? (...args: unknown[]) =>
+              hold(async () => (member as (...a: unknown[]) => unknown).apply(target, args))
+          : member;
+    return wrapped as T;
+  };
+
   const sleep = (ms: number) => wait<void>((end) => sim.scheduleTimer(ms, 'sleep', () => end()));
 
   return {
@@ -107,6 +151,8 @@ export function createSimRuntime({ sim, speed, journal }: SimRuntimeOptions): Si
     clock: { now: () => sim.now, sleep },
     journal,
     sleep,
+    hold,
+    holding,
     settled: (id, timeoutMs) =>
       wait<boolean>((end) => {
         const cancel =

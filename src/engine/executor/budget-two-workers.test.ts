@@ -5,9 +5,9 @@ import { planFleet, workFromUpdates, type Plan, type PlanAction } from '../../co
 import { createSimEnvironment } from '../../drivers/sim/index.js';
 import { ownPostgresStores } from '../../../test/support/postgres-stores.js';
 import { checkRun } from '../testing/invariants.js';
-import { TEST_POLICY } from '../testing/scenario.js';
+import { simWorker } from '../testing/sim-worker.js';
+import { TEST_POLICY } from '../testing/test-policy.js';
 import { startCampaign } from './campaign.js';
-import { runWorker } from './worker.js';
 
 const DAY = 24 * 60 * 60_000;
 
@@ -77,20 +77,16 @@ it(
     const admin = await open();
     const campaign = await startCampaign(admin, plan, { actor: 'test', now: env.clock.now() });
     const common = {
-      platform: env.platform,
-      agent: env.hostAgent,
-      clock: env.clock,
       campaign,
       leaseTtlMs: 60 * 60_000,
-      // While most hosts sleep between budget checks, virtual time races ahead of the database
-      // round trips of the one host that holds the budget (hours per real second): hosts queue
-      // for the budget as long as the whole campaign may take, so that what fails is the budget.
+      // Hosts queue for the single unit of budget one after another, as long as the whole
+      // campaign may take, so that what could fail here is the budget, not a guard's patience.
       policy: { ...TEST_POLICY, guardWaitMs: 60 * DAY },
       concurrency: 12,
     };
     const [a, b] = await Promise.all([
-      runWorker({ ...common, store: await open(), worker: 'a' }),
-      runWorker({ ...common, store: await open(), worker: 'b' }),
+      simWorker(env, await open(), { ...common, worker: 'a' }),
+      simWorker(env, await open(), { ...common, worker: 'b' }),
     ]);
     // Safety invariant 2 at every instant of the run (and the others), whichever worker stopped whom.
     expect(await checkRun(env.sim, plan, admin, campaign)).toEqual([]);

@@ -27,7 +27,7 @@ const isRecovery = (a: ActionRecord) => a.spec.reason?.startsWith(RECOVERY) === 
  * Works one leased host through its actions in order, durably: each action is `started` in
  * the store before its driver call and finished after it, and whatever was left started or
  * unknown by a dead worker is first settled by asking the platform. Returns when the host is
- * done, failed, deferred, or when the host must wait (the campaign paused, the lease lost).
+ * done, failed, deferred, or when the host must wait (its lease lost, the campaign stopped).
  */
 export async function runHost(ctx: WorkerContext, lease: HostLease, control: HostControl): Promise<void> {
   try {
@@ -54,6 +54,8 @@ export async function runHost(ctx: WorkerContext, lease: HostLease, control: Hos
 
 class HostRunner {
   private actions: ActionRecord[] = [];
+  /** The last outcome recorded, while the store has not yet confirmed it (see `execute`). */
+  private finishing: Promise<void> | undefined;
   /**
    * Brought back once per recall: a host whose planned work was all done has nothing to skip
    * or append, so "recovering" never shows in its actions and would be asked for again forever.
@@ -124,20 +126,47 @@ class HostRunner {
     this.replace(await store.finishAction(this.lease, action.seq, recorded(result), this.now()));
   }
 
+  /**
+   * Starts the action durably, then calls the driver. Its outcome is recorded without waiting,
+   * so that the next action's start, asked for meanwhile, can join it in one group commit (one
+   * transaction for both); anything else that writes about the host waits for it first
+   * (`flush`), and no driver call is made before both are durable.
+   */
   private async execute(action: ActionRecord): Promise<void> {
     const { store, agent } = this.ctx;
     let boot: string | undefined;
-    if (action.kind === 'reboot') {
-      boot = (await this.ask(() => agent.health(this.host))).bootId;
-      await this.event(REBOOT_REQUESTED, 'boot id before the reboot, to tell later whether it happened', {
-        action: action.seq,
-        data: { bootId: boot },
-      });
-    }
-    const started = await store.startAction(this.lease, action.seq, this.now());
+    if (action.kind === 'reboot') boot = (await this.ask(() => agent.health(this.host))).bootId;
+    const starting = store.startAction(
+      this.lease,
+      action.seq,
+      this.now(),
+      boot === undefined
+        ? undefined
+        : {
+            kind: REBOOT_REQUESTED,
+            reason: 'boot id before the reboot, to tell later whether it happened',
+            data: { bootId: boot },
+          },
+    );
+    // Awaited below or dropped with the runner's error: never an unhandled rejection meanwhile.
+    starting.catch(() => undefined);
+    await this.flush();
+    const started = await starting;
     this.replace(started);
-    const result = await this.perform(started, boot);
-    this.replace(await store.finishAction(this.lease, action.seq, recorded(result), this.now()));
+    const result = recorded(await this.perform(started, boot));
+    this.finishing = store.finishAction(this.lease, action.seq, result, this.now()).then((record) => {
+      this.replace(record);
+    });
+    this.finishing.catch(() => undefined);
+    // What the runner decides next from, until the store's record replaces it.
+    this.replace({ ...started, state: result.outcome, detail: result.detail ?? null });
+  }
+
+  /** Waits for the outcome recorded last to be durable (or throws why it is not). */
+  private async flush(): Promise<void> {
+    const finishing = this.finishing;
+    this.finishing = undefined;
+    await finishing;
   }
 
   private perform(action: ActionRecord, boot: string | undefined): Promise<ActionResult> {
@@ -183,6 +212,7 @@ class HostRunner {
         endS: 0,
         reason,
       }));
+      await this.flush();
       const added = await this.ctx.store.appendActions(this.lease, moves, reason, this.now());
       this.actions.push(...added);
     }
@@ -201,6 +231,7 @@ class HostRunner {
    */
   private async recover(reason: string): Promise<void> {
     const { store } = this.ctx;
+    await this.flush();
     const done = (kind: string, guest?: string) =>
       this.actions.some(
         (a) => a.kind === kind && a.state === 'succeeded' && (guest === undefined || a.guest === guest),
@@ -245,6 +276,7 @@ class HostRunner {
 
   /** A host that did not come back, or came back unwell, stays out of service and is reported. */
   private async fail(failure: ActionRecord): Promise<void> {
+    await this.flush();
     const reason = `action ${failure.seq} (${failure.kind}) failed: ${describe(failure)}`;
     for (const action of this.actions.filter((a) => a.state === 'pending'))
       this.replace(await this.ctx.store.skipAction(this.lease, action.seq, reason, this.now()));
@@ -255,6 +287,7 @@ class HostRunner {
   }
 
   private async finish(failure: ActionRecord | undefined): Promise<void> {
+    await this.flush();
     // Left pending by a recovery that a crash cut short.
     for (const action of this.actions.filter((a) => a.state === 'pending'))
       this.replace(
@@ -283,6 +316,7 @@ class HostRunner {
   }
 
   private async setState(to: HostState, reason: string): Promise<void> {
+    await this.flush();
     await this.ctx.store.setHostState(this.lease, to, reason, this.now());
     this.ctx.hostStates.set(this.host, to);
   }
@@ -292,6 +326,7 @@ class HostRunner {
     reason: string,
     extra: { action?: number; data?: Record<string, unknown> } = {},
   ) {
+    await this.flush();
     await this.ctx.store.recordEvent(
       { campaignId: this.ctx.campaign, actor: this.ctx.worker, kind, host: this.host, reason, ...extra },
       this.now(),

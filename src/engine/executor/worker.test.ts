@@ -5,9 +5,9 @@ import { openStore, type Store } from '../../store/index.js';
 import { Killed, killSwitch } from '../testing/crash.js';
 import { checkRun } from '../testing/invariants.js';
 import { runScenario, scenarioFleet, TEST_POLICY, type Scenario } from '../testing/scenario.js';
+import { simWorker } from '../testing/sim-worker.js';
 import { widePlan } from '../testing/wide-plan.js';
 import { startCampaign } from './campaign.js';
-import { runWorker } from './worker.js';
 
 let store: Store;
 beforeAll(async () => {
@@ -94,14 +94,9 @@ describe('runWorker', () => {
       { campaignId: campaign, actor: 'w-earlier', kind: 'migration-failed', reason: 'test' },
       env.clock.now(),
     );
-    const outcome = await runWorker({
-      store,
-      platform: env.platform,
-      agent: env.hostAgent,
-      clock: env.clock,
+    const outcome = await simWorker(env, store, {
       campaign,
       worker: 'w-later',
-      leaseTtlMs: 900_000,
       policy: { ...TEST_POLICY, maxFailedMigrations: 2 },
     });
     expect(outcome.state).toBe('halted');
@@ -133,15 +128,10 @@ describe('runWorker', () => {
         throw new Conflict(why(target));
       },
     };
-    const outcome = await runWorker({
-      store,
+    const outcome = await simWorker(env, store, {
       platform,
-      agent: env.hostAgent,
-      clock: env.clock,
       campaign,
       worker: 'w-refused',
-      leaseTtlMs: 900_000,
-      policy: TEST_POLICY,
     });
     expect(outcome.state).toBe('completed');
     const { guest, target } = refused!;
@@ -169,14 +159,9 @@ describe('runWorker', () => {
     const env = createSimEnvironment(fleet, { seed: healthy.seed });
     const campaign = await startCampaign(store, plan, { actor: 'test', now: env.clock.now() });
     const run = (worker: string) =>
-      runWorker({
-        store,
-        platform: env.platform,
-        agent: env.hostAgent,
-        clock: env.clock,
+      simWorker(env, store, {
         campaign,
         worker,
-        leaseTtlMs: 900_000,
         policy: { ...TEST_POLICY, ownerConsent: [service] },
       });
     const first = await run('w-consent-1');
@@ -201,15 +186,9 @@ describe('runWorker', () => {
       faults: { targeted: [{ kind: 'reboot-no-return', host: victim }] },
     });
     const campaign = await startCampaign(store, plan, { actor: 'test', now: env.clock.now() });
-    const outcome = await runWorker({
-      store,
-      platform: env.platform,
-      agent: env.hostAgent,
-      clock: env.clock,
+    const outcome = await simWorker(env, store, {
       campaign,
       worker: 'w-noreturn',
-      leaseTtlMs: 900_000,
-      policy: TEST_POLICY,
     });
     expect(outcome.state).toBe('completed');
     const hosts = new Map((await store.hosts(campaign)).map((h) => [h.host, h.state]));
@@ -229,15 +208,9 @@ describe('runWorker', () => {
       faults: { targeted: hosts.slice(0, 2).map((host) => ({ kind: 'reboot-no-return' as const, host })) },
     });
     const campaign = await startCampaign(store, plan, { actor: 'test', now: env.clock.now() });
-    const outcome = await runWorker({
-      store,
-      platform: env.platform,
-      agent: env.hostAgent,
-      clock: env.clock,
+    const outcome = await simWorker(env, store, {
       campaign,
       worker: 'w-halt',
-      leaseTtlMs: 900_000,
-      policy: TEST_POLICY,
     });
     expect(outcome.state).toBe('halted');
     expect(await checkRun(env.sim, plan, store, campaign)).toEqual([]);
@@ -263,19 +236,54 @@ describe('runWorker', () => {
         return env.hostAgent.installPackages(...args);
       },
     };
-    const outcome = await runWorker({
-      store,
-      platform: env.platform,
+    const outcome = await simWorker(env, store, {
       agent,
-      clock: env.clock,
       campaign,
       worker: 'w-abort',
-      leaseTtlMs: 900_000,
-      policy: TEST_POLICY,
     });
     expect(outcome.state).toBe('aborted');
     expect([...env.sim.hosts()].every((h) => h.enabled)).toBe(true);
     expect(await kinds(campaign)).toContain('rollback');
+    expect(await checkRun(env.sim, plan, store, campaign)).toEqual([]);
+  });
+
+  it('on pause, brings the host in flight to a safe point, its steps finished, and takes no other until resumed', async () => {
+    // One host out at a time, so that the others are still to be taken when the pause comes.
+    const { fleet, plan } = widePlan(3, 8, { fleet: 1, cluster: 1, failureDomain: 1 });
+    const env = createSimEnvironment(fleet, { seed: 8 });
+    const campaign = await startCampaign(store, plan, { actor: 'test', now: env.clock.now() });
+    const first = plan.actions[0]!.host;
+    const pause = (to: 'paused' | 'running') =>
+      store.setCampaignState(campaign, to, { actor: 'alice', reason: 'look first' }, env.clock.now());
+    let seenAtEnable: Record<string, string> | undefined;
+    const agent = {
+      ...env.hostAgent,
+      installPackages: async (...args: Parameters<typeof env.hostAgent.installPackages>) => {
+        if (args[0] === first) await pause('paused');
+        return env.hostAgent.installPackages(...args);
+      },
+    };
+    const platform = {
+      ...env.platform,
+      enableHost: async (host: string) => {
+        await env.platform.enableHost(host);
+        // The paused host went through its reboot and came back; now the operator resumes.
+        if (host === first && seenAtEnable === undefined) {
+          seenAtEnable = Object.fromEntries((await store.hosts(campaign)).map((h) => [h.host, h.state]));
+          await pause('running');
+        }
+      },
+    };
+    const outcome = await simWorker(env, store, { platform, agent, campaign, worker: 'w-pause' });
+    expect(outcome.state).toBe('completed');
+    expect(seenAtEnable).toEqual(
+      Object.fromEntries(
+        [...new Set(plan.actions.map((a) => a.host))].map((h) => [h, h === first ? 'active' : 'pending']),
+      ),
+    );
+    const actions = await store.actions(campaign);
+    expect(actions.every((a) => a.state === 'succeeded' && a.attempts === 1)).toBe(true);
+    expect(await kinds(campaign)).not.toContain('host-interrupted');
     expect(await checkRun(env.sim, plan, store, campaign)).toEqual([]);
   });
 
@@ -302,15 +310,12 @@ describe('runWorker', () => {
       ),
     };
     await expect(
-      runWorker({
-        store: kill.wrap(counting),
+      simWorker(env, kill.wrap(counting), {
         platform: kill.wrap(env.platform),
         agent: kill.wrap(env.hostAgent),
         clock: kill.wrap(env.clock),
         campaign,
         worker: 'w-dead',
-        leaseTtlMs: 900_000,
-        policy: TEST_POLICY,
       }),
     ).rejects.toBeInstanceOf(Killed);
     expect(after).toBe(0);

@@ -65,6 +65,8 @@ class Worker {
   private readonly approved = new Set<string>();
   /** Hosts whose runner ended since the host states were last read: those states are stale. */
   private readonly justFinished = new Set<string>();
+  /** Whether the last round left hosts pending: only then is a round worth having before the last host ends. */
+  private pendingLeft = true;
   private stopped = false;
 
   constructor(private readonly options: RunWorkerOptions) {
@@ -122,10 +124,13 @@ class Worker {
         await this.drain();
         return this.outcome(state);
       }
-      if (state === 'running' || state === 'aborting') {
+      // Paused, no host is taken up, but those in flight (or left by a dead worker) are brought
+      // to a safe point; then the worker waits for a resume or an abort.
+      if (state === 'running' || state === 'aborting' || state === 'paused') {
         const { admitted, busy } = await this.admit(state);
         const active = [...this.ctx.hostStates.values()].filter((s) => s === 'active').length;
-        if (this.inFlight.size === 0 && admitted === 0 && busy === 0 && active === 0) {
+        const idle = this.inFlight.size === 0 && admitted === 0 && busy === 0 && active === 0;
+        if (idle && state !== 'paused') {
           const ended = await this.end(state);
           if (ended !== undefined) return ended;
         }
@@ -145,6 +150,7 @@ class Worker {
     const states = this.ctx.hostStates;
     const orphans = this.plans.filter((p) => states.get(p.host) === 'active' && !this.inFlight.has(p.host));
     const pending = this.plans.filter((p) => states.get(p.host) === 'pending');
+    this.pendingLeft = pending.length > 0;
     const opening = state === 'running' && this.halting === undefined && pending.length > 0;
     if (orphans.length === 0 && !opening) return { admitted: 0, busy: 0 };
     // Read only when needed: these grow with the fleet, and rounds are frequent.
@@ -240,8 +246,12 @@ class Worker {
       done.finally(() => {
         this.inFlight.delete(lease.host);
         this.justFinished.add(lease.host);
-        // A round costs reads that grow with the fleet: not one per host when many are in flight.
-        if (this.inFlight.size <= this.concurrency / 2 || this.fatal !== undefined) this.wake();
+        // A round costs reads that grow with the fleet: not one per host when many are in flight,
+        // nor one per host of the last ones, when no host is left to take but the campaign must end.
+        const room = this.inFlight.size <= this.concurrency / 2 && this.pendingLeft;
+        // A host left active was interrupted (its lease lost): to be taken again at once.
+        const interrupted = this.ctx.hostStates.get(lease.host) === 'active';
+        if (room || interrupted || this.inFlight.size === 0 || this.fatal !== undefined) this.wake();
       }),
     );
   }

@@ -8,10 +8,13 @@ import type { FaultPlan } from '../../core/sim/index.js';
 import { createSimEnvironment, type SimEnvironment } from '../../drivers/sim/index.js';
 import type { CampaignStore } from '../../store/index.js';
 import { startCampaign } from '../executor/campaign.js';
-import type { ExecutorPolicy } from '../executor/policy.js';
-import { runWorker, type WorkerOutcome } from '../executor/worker.js';
+import { TEST_POLICY } from './test-policy.js';
+import type { WorkerOutcome } from '../executor/worker.js';
 import { Killed, killSwitch } from './crash.js';
 import { checkRun } from './invariants.js';
+import { simWorker } from './sim-worker.js';
+
+export { TEST_POLICY } from './test-policy.js';
 
 /** One random campaign: a small fleet, a baseline's plan, faults, and where workers die. */
 export interface Scenario {
@@ -50,17 +53,6 @@ export interface ScenarioStore {
   /** Called once, from inside a worker's run, to restart the database under it. */
   restart?(): Promise<void>;
 }
-
-export const TEST_POLICY: Partial<ExecutorPolicy> = {
-  backoffMs: 2_000,
-  backoffMaxMs: 60_000,
-  migrationTimeoutMs: 20 * 60_000,
-  rebootTimeoutMs: 20 * 60_000,
-  guardWaitMs: 30 * 60_000,
-  pollMs: 5 * 60_000,
-  maxFailedHosts: 2,
-  maxFailedPercentPerStage: 100,
-};
 
 export function scenarioFleet(s: Scenario): { fleet: Fleet; plan: Plan } {
   const fleet = spreadOverDomains(
@@ -140,14 +132,12 @@ export async function runScenario(
           })
         : store;
       try {
-        const outcome = await runWorker({
-          store: kill.wrap(watched),
+        const outcome = await simWorker(env, kill.wrap(watched), {
           platform: kill.wrap(env.platform),
           agent: kill.wrap(env.hostAgent),
           clock: kill.wrap(env.clock),
           campaign,
           worker: `w${run}-${worker}`,
-          leaseTtlMs: 15 * 60_000,
           policy,
         });
         const problems = await checkRun(env.sim, plan, store, campaign);
