@@ -92,7 +92,7 @@ export async function runOnSimulator(options: SimulatedRunOptions): Promise<RunS
   try {
     const work: RunWorkerOptions = {
       policy: { ownerConsent: notifier?.gatedServices ?? ownerConsent },
-      store,
+      store: env.runtime.holding(store),
       platform: env.platform,
       agent: env.hostAgent,
       clock: env.clock,

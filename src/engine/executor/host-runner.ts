@@ -99,7 +99,7 @@ class HostRunner {
       const next = this.actions.find((a) => a.state === 'pending' && (!recovering || isRecovery(a)));
       if (next === undefined) return this.finish(failure);
       if (next.kind === 'reboot') {
-        const held = await this.guardReboot();
+        const held = await this.guardReboot(next);
         if (held !== undefined) continue;
       }
       await this.execute(next);
@@ -135,7 +135,11 @@ class HostRunner {
   private async execute(action: ActionRecord): Promise<void> {
     const { store, agent } = this.ctx;
     let boot: string | undefined;
-    if (action.kind === 'reboot') boot = (await this.ask(() => agent.health(this.host))).bootId;
+    if (action.kind === 'reboot') {
+      const health = await this.readBeforeReboot(action, () => agent.health(this.host));
+      if (health === undefined) return;
+      boot = health.bootId;
+    }
     const starting = store.startAction(
       this.lease,
       action.seq,
@@ -162,6 +166,28 @@ class HostRunner {
     this.replace({ ...started, state: result.outcome, detail: result.detail ?? null });
   }
 
+  /**
+   * A read the reboot depends on (its guests, its boot id). A host that no longer answers it,
+   * after the retries, cannot be rebooted safely and would be taken up again forever: its
+   * reboot is recorded as failed (undefined is returned), so the host is reported and left
+   * out of service. Store errors, a lost lease among them, are not the host's and propagate.
+   */
+  private async readBeforeReboot<T>(reboot: ActionRecord, read: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.ask(read);
+    } catch (error) {
+      if (!(error instanceof HvpatchError)) throw error;
+      const { store } = this.ctx;
+      await this.flush();
+      this.replace(await store.startAction(this.lease, reboot.seq, this.now()));
+      const reason = `the host did not answer before its reboot: ${error.message}`;
+      this.replace(
+        await store.finishAction(this.lease, reboot.seq, recorded({ outcome: 'failed', reason }), this.now()),
+      );
+      return undefined;
+    }
+  }
+
   /** Waits for the outcome recorded last to be durable (or throws why it is not). */
   private async flush(): Promise<void> {
     const finishing = this.finishing;
@@ -182,8 +208,9 @@ class HostRunner {
    * any guest still running on the host (created or moved here since planning, started by
    * someone) is live-migrated away by an appended action, or the host is brought back.
    */
-  private async guardReboot(): Promise<string | undefined> {
-    const onHost = await this.ask(() => this.ctx.platform.listGuests(this.host));
+  private async guardReboot(reboot: ActionRecord): Promise<string | undefined> {
+    const onHost = await this.readBeforeReboot(reboot, () => this.ctx.platform.listGuests(this.host));
+    if (onHost === undefined) return 'the host stopped answering';
     const running = onHost.filter((g) => g.state !== 'stopped');
     if (running.length === 0) return undefined;
     const stuck = running.filter((g) => {

@@ -200,6 +200,35 @@ describe('runWorker', () => {
     expect(await checkRun(env.sim, plan, store, campaign)).toEqual([]);
   });
 
+  // Seen on the lab: a host killed once emptied, before its reboot, was taken up again forever.
+  it.each(['health', 'listGuests'] as const)(
+    'reports a host that stops answering before its reboot (%s) failed, instead of taking it up again forever',
+    async (operation) => {
+      const { fleet, plan } = widePlan(6, 3);
+      const victim = plan.actions[0]!.host;
+      const env = createSimEnvironment(fleet, {
+        seed: 3,
+        faults: {
+          targeted: [
+            { kind: 'api-timeout', operation, host: victim, effect: 'not-applied', times: Infinity },
+          ],
+        },
+      });
+      const campaign = await startCampaign(store, plan, { actor: 'test', now: env.clock.now() });
+      const outcome = await simWorker(env, store, { campaign, worker: `w-silent-${operation}` });
+      expect(outcome.state).toBe('completed');
+      const hosts = new Map((await store.hosts(campaign)).map((h) => [h.host, h.state]));
+      expect(hosts.get(victim)).toBe('failed');
+      expect([...hosts.values()].filter((s) => s === 'done')).toHaveLength(5);
+      const reboot = (await store.actions(campaign, { host: victim })).find((a) => a.kind === 'reboot')!;
+      expect(reboot.state).toBe('failed');
+      expect(env.sim.host(victim).bootCount).toBe(1); // never rebooted
+      const events = await store.events(campaign, { limit: 10_000 });
+      expect(events.some((e) => e.kind === 'alert' && e.host === victim)).toBe(true);
+      expect(await checkRun(env.sim, plan, store, campaign)).toEqual([]);
+    },
+  );
+
   it('halts at the failed-hosts threshold and brings the hosts in flight back', async () => {
     const { fleet, plan } = widePlan(6, 4);
     const hosts = [...new Set(plan.actions.map((a) => a.host))];
