@@ -315,6 +315,12 @@ class Worker {
     };
     if (state === 'aborting') return set('aborted', 'every host in flight was brought back');
     if (this.halting !== undefined) return set('halted', this.halting);
+    if (!this.plans.some((p) => this.ctx.hostStates.get(p.host) === 'pending'))
+      return set('completed', 'every host is through');
+    // The states this round began with may be stale: another worker may have taken hosts since,
+    // and the limits then refused ours for them. Blocked only if no host is in flight anywhere.
+    for (const host of await store.hosts(campaign)) this.ctx.hostStates.set(host.host, host.state);
+    if ([...this.ctx.hostStates.values()].some((s) => s === 'active')) return undefined;
     const waiting = this.plans.filter((p) => this.ctx.hostStates.get(p.host) === 'pending');
     if (waiting.length === 0) return set('completed', 'every host is through');
     const blocked = `hosts ${waiting.map((p) => p.host).join(', ')} wait on a stage approval or an owner's consent, a limit taken by failed hosts, or hosts their guests land on`;
