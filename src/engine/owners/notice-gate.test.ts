@@ -1,23 +1,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Service } from '../../core/model/index.js';
-import type { Plan } from '../../core/plan/index.js';
 import { openStore, type Store } from '../../store/index.js';
-import { samplePlan } from '../../store/plan-fixture.js';
 import { createOwnerNotifier, OWNER_EVENTS, type NoticeBody, type OwnerNotifierOptions } from './index.js';
-import { manualClock, startReceiver } from './test-support.js';
+import {
+  DB_SECRET,
+  HOUR,
+  manualClock,
+  startReceiver,
+  twoServicePlan,
+  TWO_SERVICE_ANCHOR,
+  WEB_SECRET,
+} from './test-support.js';
 
-const HOUR = 3_600_000;
-const WEB_SECRET = 'web-secret-4f7c2a9e1b';
-const DB_SECRET = 'db-secret-8d3e6b0a5c';
-
-/** host-1 carries db's guest, the others web's; the plan reaches host-1 at second 600. */
-function twoServicePlan(): Plan {
-  const plan = samplePlan({ hosts: 3 });
-  plan.fleet.guests[1]!.service = 'db';
-  plan.limits.serviceBudgets.db = 1;
-  return plan;
-}
-const ANCHOR = Date.parse(twoServicePlan().startsAt);
+const ANCHOR = TWO_SERVICE_ANCHOR;
 // db's owners ask for three hours' notice and no consent; web's for nothing.
 const SERVICES = [
   Service.parse({ id: 'web', owner: 'team-web', contact: 'web-oncall@example.org' }),

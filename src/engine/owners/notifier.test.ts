@@ -4,9 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BadInput, Conflict, NotFound } from '../../core/errors.js';
 import { Service } from '../../core/model/index.js';
-import type { Plan } from '../../core/plan/index.js';
 import { openStore, type Store } from '../../store/index.js';
-import { samplePlan } from '../../store/plan-fixture.js';
 import {
   createOwnerNotifier,
   createOwnerReplies,
@@ -16,20 +14,17 @@ import {
   type OwnerNotifierOptions,
   type OwnersPolicy,
 } from './index.js';
-import { manualClock, startReceiver } from './test-support.js';
+import {
+  DB_SECRET,
+  HOUR,
+  manualClock,
+  startReceiver,
+  twoServicePlan,
+  TWO_SERVICE_ANCHOR,
+  WEB_SECRET,
+} from './test-support.js';
 
-const HOUR = 3_600_000;
-const WEB_SECRET = 'web-secret-4f7c2a9e1b';
-const DB_SECRET = 'db-secret-8d3e6b0a5c';
-
-/** host-0 and host-2 carry web's guests, host-1 db's; web's owner must consent, with two hours' notice. */
-function twoServicePlan(): Plan {
-  const plan = samplePlan({ hosts: 3 });
-  plan.fleet.guests[1]!.service = 'db';
-  plan.limits.serviceBudgets.db = 1;
-  return plan;
-}
-const ANCHOR = Date.parse(twoServicePlan().startsAt);
+const ANCHOR = TWO_SERVICE_ANCHOR;
 const SERVICES = [
   Service.parse({ id: 'web', owner: 'team-web', contact: 'web-oncall@example.org', noticePeriod: '2h' }),
   Service.parse({ id: 'db', owner: 'team-db', contact: 'db-oncall@example.org' }),

@@ -1,6 +1,21 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Plan } from '../../core/plan/index.js';
+import { samplePlan } from '../../store/plan-fixture.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, verifySignature } from './signature.js';
+
+export const HOUR = 3_600_000;
+export const WEB_SECRET = 'web-secret-4f7c2a9e1b';
+export const DB_SECRET = 'db-secret-8d3e6b0a5c';
+
+/** host-0 and host-2 carry web's guests, host-1 db's (budget 1); the plan reaches host-1 at second 600. */
+export function twoServicePlan(): Plan {
+  const plan = samplePlan({ hosts: 3 });
+  plan.fleet.guests[1]!.service = 'db';
+  plan.limits.serviceBudgets.db = 1;
+  return plan;
+}
+export const TWO_SERVICE_ANCHOR = Date.parse(twoServicePlan().startsAt);
 
 export interface Received {
   headers: IncomingHttpHeaders;

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimEnvironment } from '../../drivers/sim/index.js';
 import { openStore, type Store } from '../../store/index.js';
 import { startCampaign } from '../executor/campaign.js';
-import { runWorker } from '../executor/worker.js';
 import { checkRun } from '../testing/invariants.js';
 import { scenarioFleet, TEST_POLICY, type Scenario } from '../testing/scenario.js';
+import { simWorker } from '../testing/sim-worker.js';
 import {
   createOwnerNotifier,
   createOwnerReplies,
@@ -54,14 +54,9 @@ describe('owners with the executor', () => {
         random: () => 0.5,
       });
       const work = (worker: string) =>
-        runWorker({
-          store,
-          platform: env.platform,
-          agent: env.hostAgent,
-          clock: env.clock,
+        simWorker(env, store, {
           campaign,
           worker,
-          leaseTtlMs: 900_000,
           policy: { ...TEST_POLICY, ownerConsent: [service.service] },
         });
 
@@ -123,14 +118,9 @@ describe('owners with the executor', () => {
       });
       expect(notifier.gatedServices).toEqual([service.service]);
       const work = (worker: string) =>
-        runWorker({
-          store,
-          platform: env.platform,
-          agent: env.hostAgent,
-          clock: env.clock,
+        simWorker(env, store, {
           campaign,
           worker,
-          leaseTtlMs: 900_000,
           policy: { ...TEST_POLICY, ownerConsent: notifier.gatedServices },
         });
 
