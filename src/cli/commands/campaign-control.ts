@@ -51,7 +51,7 @@ export function registerCampaignCommands(program: Command): void {
   for (const [verb, description] of [
     [
       'pause',
-      'take no new hosts and start no new actions; hosts in flight go on where they stopped on resume',
+      'take no new hosts; hosts in flight finish their steps and go back to service, the rest waits for resume',
     ],
     ['resume', 'go on with a paused or halted campaign'],
     ['abort', 'end the campaign: hosts in flight are brought back to service, no new ones are taken'],
