@@ -15,6 +15,8 @@ export interface Migration {
   process?: RunningProcess;
   last?: JobInfo;
   final?: MigrationStatus;
+  /** Our `domjobabort` for it is under way or was accepted. */
+  abortRequested?: boolean;
 }
 
 export interface MigrationContext {
@@ -69,6 +71,12 @@ export function createMigrations(ctx: MigrationContext) {
     }
     const said = cleanMessage(result.stderr) || `virsh migrate ended with ${result.code ?? result.signal}`;
     const phase = failurePhase(said);
+    // Once libvirt accepted the abort, the job ends through cancelling even when a broken
+    // connection is what libvirt reports (the p2p link to a capped destination, say).
+    if (phase === 'failed' && migration.abortRequested) {
+      settle(migration, 'aborted', endedAt, migration.last, `aborted on request; libvirt said: ${said}`);
+      return;
+    }
     settle(migration, phase, endedAt, migration.last, said);
   }
 
@@ -229,9 +237,12 @@ export function createMigrations(ctx: MigrationContext) {
     const deadline = ctx.clock.now() + ctx.abortRetryMs;
     for (;;) {
       try {
+        // Set before asking: the client may exit before `domjobabort` itself returns.
+        migration.abortRequested = true;
         await ctx.virsh.run(ctx.host(key.source).uri, ['domjobabort', '--domain', key.guest]);
         return;
       } catch (error) {
+        migration.abortRequested = false;
         // The client may have ended while we were asking: read the outcome afresh.
         const ended = outcome(migration);
         if (ended?.phase === 'aborted') return;

@@ -24,6 +24,8 @@ function world(domains: Record<string, FakeDomain>) {
   const migrations: { argv: string[]; end: (result: Partial<ProcessResult>) => void }[] = [];
   let jobActive = false;
   const aborts: string[] = [];
+  /** What the `virsh migrate` client prints when its job is aborted. */
+  const onAbort = { stderr: 'error: operation aborted: migration out: canceled by client' };
   const ok = (stdout = ''): ProcessResult => ({ code: 0, signal: null, stdout, stderr: '' });
   const fail = (stderr: string): ProcessResult => ({ code: 1, signal: null, stdout: '', stderr });
   const hostOf = (uri: string) => /\/\/([^/]+)\//.exec(uri)![1]!;
@@ -67,9 +69,7 @@ function world(domains: Record<string, FakeDomain>) {
           return fail('error: Requested operation is not valid: no job is active on the domain');
         aborts.push(domain);
         jobActive = false;
-        migrations
-          .at(-1)!
-          .end({ code: 1, stderr: 'error: operation aborted: migration out: canceled by client' });
+        migrations.at(-1)!.end({ code: 1, stderr: onAbort.stderr });
         return ok();
       case 'qemu-monitor-command':
         return ok('{"return":{"package":"Debian 1:7.2+dfsg-7+deb12u15"}}');
@@ -89,7 +89,7 @@ function world(domains: Record<string, FakeDomain>) {
     }
     return { done: Promise.resolve(answer([...argv])), kill: () => undefined };
   };
-  return { spawn, migrations, aborts, startJob: () => (jobActive = true) };
+  return { spawn, migrations, aborts, onAbort, startJob: () => (jobActive = true) };
 }
 
 const clock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
@@ -156,6 +156,21 @@ describe('libvirt Platform', () => {
     expect(fake.aborts).toEqual(['vm1']);
     expect(await platform.waitForMigration(id)).toMatchObject({ phase: 'aborted', finished: true });
     await expect(platform.abortMigration(id)).rejects.toBeInstanceOf(Conflict);
+  });
+
+  // Seen on the lab with a capped link: the p2p connection to the destination broke while
+  // libvirt cancelled the job, and the client said so instead of "canceled by client".
+  it('reports a migration it was asked to abort as aborted, even when libvirt names another error', async () => {
+    const fake = world({ vm1: { host: 'a', state: 1, memoryKiB: 262144 } });
+    fake.onAbort.stderr = "error: operation failed: job 'migration out' failed: Unable to write to socket: Broken pipe";
+    const platform = platformOn(fake);
+    const id = await platform.liveMigrate('vm1', 'b');
+    fake.startJob();
+    await platform.abortMigration(id);
+    expect(await platform.waitForMigration(id)).toMatchObject({
+      phase: 'aborted',
+      reason: "aborted on request; libvirt said: operation failed: job 'migration out' failed: Unable to write to socket: Broken pipe",
+    });
   });
 
   it('reports a failed migration with libvirt’s words, and a completed one with QEMU’s downtime', async () => {
