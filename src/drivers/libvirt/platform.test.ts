@@ -162,14 +162,16 @@ describe('libvirt Platform', () => {
   // libvirt cancelled the job, and the client said so instead of "canceled by client".
   it('reports a migration it was asked to abort as aborted, even when libvirt names another error', async () => {
     const fake = world({ vm1: { host: 'a', state: 1, memoryKiB: 262144 } });
-    fake.onAbort.stderr = "error: operation failed: job 'migration out' failed: Unable to write to socket: Broken pipe";
+    fake.onAbort.stderr =
+      "error: operation failed: job 'migration out' failed: Unable to write to socket: Broken pipe";
     const platform = platformOn(fake);
     const id = await platform.liveMigrate('vm1', 'b');
     fake.startJob();
     await platform.abortMigration(id);
     expect(await platform.waitForMigration(id)).toMatchObject({
       phase: 'aborted',
-      reason: "aborted on request; libvirt said: operation failed: job 'migration out' failed: Unable to write to socket: Broken pipe",
+      reason:
+        "aborted on request; libvirt said: operation failed: job 'migration out' failed: Unable to write to socket: Broken pipe",
     });
   });
 
