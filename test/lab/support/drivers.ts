@@ -4,8 +4,18 @@ import { createLibvirtPlatform } from '../../../src/drivers/libvirt/index.js';
 import { createSshAptHostAgent } from '../../../src/drivers/ssh-apt/index.js';
 import type { LabState } from './lab.js';
 
+/**
+ * The lab's migration "link": each live migration is capped at this rate (libvirt's
+ * `--bandwidth`, as nova's `live_migration_bandwidth` does). On real hypervisors the NIC
+ * sets a migration's pace; here, uncapped, this machine's two shared cores would: the same
+ * quiet guest then moves at 140–920 MiB/s from one migration to the next, and no model could
+ * predict it. Capped, it moves at 67–70 MiB/s whatever else runs (measured 2026-11-23).
+ */
+export const LAB_MIGRATION_BANDWIDTH_MIBPS = 64;
+
 export function labPlatform(lab: LabState, options: { migrationBandwidthMiBps?: number } = {}) {
   return createLibvirtPlatform({
+    migrationBandwidthMiBps: LAB_MIGRATION_BANDWIDTH_MIBPS,
     ...options,
     hosts: lab.hosts.map((h) => ({
       id: h.id,
