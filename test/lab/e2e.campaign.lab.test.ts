@@ -43,7 +43,7 @@ describe('a patch campaign on the lab, through the engine', () => {
     const qemuEvents = watchQemuEvents(lab);
     try {
       await qemuEvents.ready();
-      // The lab's migration bandwidth, measured once before the campaign (the guest ends at home).
+      // The lab's migration bandwidth and switch-over cost, measured once before the campaign (the guest ends at home).
       const calibration = await calibrate(lab, driver, () => qemuEvents.migrations());
 
       // Inventory → needs → work → plan, exactly as `hvpatch plan` goes.
@@ -82,7 +82,7 @@ describe('a patch campaign on the lab, through the engine', () => {
             target: status.target,
             startedAt: qemu?.startedAt ?? status.startedAt ?? status.requestedAt,
           })),
-          calibration.bandwidthMiBps,
+          calibration,
         );
         const rows = migrationImpacts(moves, predictions, calibration.bandwidthMiBps, beatsOf);
         const overlaps = overlappingPairs(moves.flatMap((m) => (m.qemu ? [m.qemu] : []))).map(

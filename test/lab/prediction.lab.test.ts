@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Policy } from '../../src/core/model/index.js';
 import { precopyEstimate } from '../../src/core/sim/index.js';
 import { smallFleet } from '../../src/core/sim/fixtures.js';
-import { calibratedBandwidth } from './support/calibration.js';
+import { calibratedModel } from './support/calibration.js';
 import { predictMoves, QEMU_DOWNTIME_LIMIT_MS } from './support/prediction.js';
 import { migrationsFromEvents, parseMonitorEvent, qemuAccountOf } from './support/qemu-events.js';
 
@@ -93,10 +93,22 @@ describe("QEMU's account of a migration", () => {
 });
 
 describe('the calibration', () => {
-  it("is the guest's memory over the median of QEMU's times", () => {
-    expect(calibratedBandwidth(256, [100, 400, 200])).toBe(1_280);
-    expect(calibratedBandwidth(256, [100, 300])).toBe(1_280);
-    expect(() => calibratedBandwidth(256, [])).toThrow(/at least one/);
+  const move = (totalMs: number, stopCopyMs: number) => ({ totalMs, stopCopyMs });
+  it("takes the median stop-and-copy as the switch-over cost, and the guest's memory over the rest of the median time as the bandwidth", () => {
+    expect(calibratedModel(256, [move(120, 20), move(420, 40), move(220, 10)])).toEqual({
+      bandwidthMiBps: 1_280,
+      switchoverMs: 20,
+    });
+    // Two samples: the medians are the means (310 − 110 = 200 ms for 256 MiB).
+    expect(calibratedModel(256, [move(300, 100), move(320, 120)])).toEqual({
+      bandwidthMiBps: 1_280,
+      switchoverMs: 110,
+    });
+  });
+
+  it('refuses to calibrate on nothing, or on moves that were all switch-over', () => {
+    expect(() => calibratedModel(256, [])).toThrow(/at least one/);
+    expect(() => calibratedModel(256, [move(30, 30)])).toThrow(/no longer than its switch-over/);
   });
 });
 
@@ -107,7 +119,7 @@ describe("the model's replay of a campaign's moves", () => {
       guests.map((g, i) => ({ id: `vm${i + 1}`, host: 'lab1', vcpu: 1, ...g })),
     );
   const policy = Policy.parse({});
-  const alone = (memoryMiB: number, dirtyRateMiBps: number, bandwidthMiBps: number) =>
+  const alone = (memoryMiB: number, dirtyRateMiBps: number, bandwidthMiBps: number, switchoverMs: number) =>
     precopyEstimate({
       memoryMiB,
       dirtyRateMiBps,
@@ -115,7 +127,9 @@ describe("the model's replay of a campaign's moves", () => {
       downtimeLimitMs: QEMU_DOWNTIME_LIMIT_MS,
       maxIterations: 1000,
       autoConverge: false,
+      switchoverMs,
     });
+  const at = (bandwidthMiBps: number, switchoverMs = 0) => ({ bandwidthMiBps, switchoverMs });
 
   it('predicts moves that did not overlap exactly as the pre-copy model predicts each alone', () => {
     fc.assert(
@@ -128,7 +142,8 @@ describe("the model's replay of a campaign's moves", () => {
           { minLength: 1, maxLength: 4 },
         ),
         fc.integer({ min: 200, max: 5_000 }),
-        (guests, bandwidth) => {
+        fc.integer({ min: 0, max: 200 }),
+        (guests, bandwidth, switchoverMs) => {
           // Each move starts well after the one before has ended (one hour apart).
           const moves = guests.map((_, i) => ({
             guest: `vm${i + 1}`,
@@ -136,9 +151,12 @@ describe("the model's replay of a campaign's moves", () => {
             target: i % 2 === 0 ? 'lab2' : 'lab3',
             startedAt: 1_000_000 + i * 3_600_000,
           }));
-          const predicted = predictMoves(lab(guests), policy, moves, bandwidth);
+          const predicted = predictMoves(lab(guests), policy, moves, {
+            bandwidthMiBps: bandwidth,
+            switchoverMs,
+          });
           guests.forEach((g, i) => {
-            const expected = alone(g.memoryMiB, g.dirtyRateMiBps, bandwidth);
+            const expected = alone(g.memoryMiB, g.dirtyRateMiBps, bandwidth, switchoverMs);
             expect(predicted[i]!.outcome).toBe('completed');
             expect(predicted[i]!.totalMs).toBeCloseTo(expected.durationMs, 3);
             expect(predicted[i]!.downtimeMs).toBeCloseTo(expected.downtimeMs, 3);
@@ -159,12 +177,22 @@ describe("the model's replay of a campaign's moves", () => {
         { guest: 'vm1', source: 'lab1', target: 'lab2', startedAt: 0 },
         { guest: 'vm2', source: 'lab1', target: 'lab3', startedAt: 10_000 },
       ],
-      1_280,
+      at(1_280),
     );
     expect(quiet).toEqual({ totalMs: 200, downtimeMs: 0, outcome: 'completed' });
     // 256 MiB in 200 ms dirties 12.8 MiB, copied in 10 ms while the guest is stopped.
     expect(dirtying!.totalMs).toBeCloseTo(210, 6);
     expect(dirtying!.downtimeMs).toBeCloseTo(10, 6);
+  });
+
+  it('a calibrated switch-over cost stops even a quiet guest, and lengthens its move by as much', () => {
+    const [quiet] = predictMoves(
+      lab([{ memoryMiB: 256, dirtyRateMiBps: 0 }]),
+      policy,
+      [{ guest: 'vm1', source: 'lab1', target: 'lab2', startedAt: 0 }],
+      at(1_280, 30),
+    );
+    expect(quiet).toEqual({ totalMs: 230, downtimeMs: 30, outcome: 'completed' });
   });
 
   it('moves that overlapped share their host as the policy allows: the second waits for the first', () => {
@@ -178,7 +206,7 @@ describe("the model's replay of a campaign's moves", () => {
         { guest: 'vm1', source: 'lab1', target: 'lab2', startedAt: 1_000 },
         { guest: 'vm2', source: 'lab1', target: 'lab3', startedAt: 1_050 },
       ],
-      1_280,
+      at(1_280),
     );
     expect(first!.totalMs).toBe(200);
     // Asked 50 ms into the first, it waits 150 ms for lab1's one migration slot, then takes 200.
@@ -190,9 +218,9 @@ describe("the model's replay of a campaign's moves", () => {
     const there = { guest: 'vm1', source: 'lab1', target: 'lab2', startedAt: 0 };
     const back = { guest: 'vm1', source: 'lab2', target: 'lab1', startedAt: 100 };
     // The lab started the move back at 100 ms; the model, 400 ms to the first, starts it then.
-    const [, again] = predictMoves(fleet, policy, [there, back], 640);
+    const [, again] = predictMoves(fleet, policy, [there, back], at(640));
     expect(again).toEqual({ totalMs: 400, downtimeMs: 0, outcome: 'completed' });
-    expect(() => predictMoves(fleet, policy, [{ ...back, startedAt: 0 }], 640)).toThrow(
+    expect(() => predictMoves(fleet, policy, [{ ...back, startedAt: 0 }], at(640))).toThrow(
       /the model has vm1 on lab1, the lab moved it from lab2/,
     );
   });

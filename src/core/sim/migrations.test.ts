@@ -37,6 +37,19 @@ describe('live migration', () => {
     ]);
   });
 
+  it('pauses the guest for the memory left plus the fixed switch-over cost, as the closed form says', () => {
+    const fleet = smallFleet([{}, {}], [{ dirtyRateMiBps: 200 }]);
+    const plain = new Simulation(fleet);
+    const calibrated = new Simulation(fleet, { timings: { migrationSwitchoverMs: 40 } });
+    const [a, b] = [plain, calibrated].map((sim) => sim.migrate('guest-0', 'host-1'));
+    plain.runUntilIdle();
+    calibrated.runUntilIdle();
+    expect(b!.downtimeMs!).toBeCloseTo(a!.downtimeMs! + 40, 6);
+    expect(b!.endedAt! - b!.requestedAt).toBeCloseTo(a!.endedAt! - a!.requestedAt + 40, 6);
+    const [pause] = calibrated.disruptions.filter((d) => d.kind === 'migration-pause');
+    expect(pause).toMatchObject({ durationMs: b!.downtimeMs, start: b!.endedAt! - b!.downtimeMs! });
+  });
+
   it('holds room on the target from the request, so a second guest cannot be promised the same room', () => {
     // 64 GiB less 512 MiB reserved leaves room for one 40 GiB guest.
     const sim = new Simulation(

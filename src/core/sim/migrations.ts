@@ -279,7 +279,7 @@ export class Migrations {
 
   private switchOver(m: SimMigration, remainingMiB: number): void {
     const now = this.ctx.now();
-    const downtimeMs = (remainingMiB / m.bandwidthMiBps) * 1000;
+    const downtimeMs = (remainingMiB / m.bandwidthMiBps) * 1000 + this.ctx.timings.migrationSwitchoverMs;
     m.phase = 'switchover';
     m.roundMiB = remainingMiB;
     m.roundStartedAt = now;

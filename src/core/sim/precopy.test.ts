@@ -43,6 +43,19 @@ describe('precopyEstimate', () => {
     });
   });
 
+  it('adds the fixed switch-over cost to the pause and to the whole', () => {
+    const plain = precopyEstimate({ ...base, dirtyRateMiBps: 500 });
+    const withCost = precopyEstimate({ ...base, dirtyRateMiBps: 500, switchoverMs: 25 });
+    expect(withCost).toMatchObject({ outcome: 'completed', rounds: plain.rounds });
+    expect(withCost.downtimeMs).toBeCloseTo(plain.downtimeMs + 25, 9);
+    expect(withCost.durationMs).toBeCloseTo(plain.durationMs + 25, 9);
+    // A quiet guest's pause is the switch-over cost alone.
+    expect(precopyEstimate({ ...base, dirtyRateMiBps: 0, switchoverMs: 25 })).toMatchObject({
+      downtimeMs: 25,
+      durationMs: 4096 + 25,
+    });
+  });
+
   it('fails after maxIterations rounds when the guest dirties as fast as the link and auto-converge is off', () => {
     const estimate = precopyEstimate({ ...base, dirtyRateMiBps: 1000 });
     expect(estimate).toMatchObject({ outcome: 'failed', rounds: 30, downtimeMs: 0 });

@@ -3,7 +3,8 @@
  *
  * Round 0 sends all of memory; each later round sends what the guest dirtied during the
  * previous one. Once what is left can be sent within the downtime limit, the guest is
- * paused and the rest is copied (the downtime). A guest that dirties memory as fast as the
+ * paused and the rest is copied (the downtime, with a fixed switch-over cost on top, which
+ * QEMU's own decision to switch over leaves out as well). A guest that dirties memory as fast as the
  * link sends it never gets there; auto-converge then throttles its vCPUs as QEMU does.
  *
  * `precopyEstimate` computes the outcome in closed form (geometric series), so the
@@ -81,6 +82,8 @@ export interface PrecopyInput {
   autoConverge: boolean;
   /** The platform aborts the migration this long after it started; no limit when absent. */
   timeoutMs?: number;
+  /** Fixed cost of the pause besides the memory left to copy (device state, stop and resume); 0 when absent. */
+  switchoverMs?: number;
 }
 
 export interface PrecopyEstimate {
@@ -142,7 +145,7 @@ export function precopyEstimate(input: PrecopyInput): PrecopyEstimate {
   if (!phase.converged) {
     return { outcome: 'failed', durationMs: precopyMs, downtimeMs: 0, rounds, throttlePercent: throttle };
   }
-  const downtimeMs = (phase.remainingMiB / B) * 1000;
+  const downtimeMs = (phase.remainingMiB / B) * 1000 + (input.switchoverMs ?? 0);
   return {
     outcome: 'completed',
     durationMs: precopyMs + downtimeMs,

@@ -22,6 +22,13 @@ export interface SimTimings {
   bmcResetMs: number;
   /** How long a driver call hangs before it gives up with `TimedOut`. */
   apiTimeoutMs: number;
+  /**
+   * A live migration's fixed pause at the switch-over, besides copying the memory still
+   * dirty: stopping the vCPUs, sending the device state, resuming on the destination.
+   * 0 unless calibrated: it depends on the hypervisor and the guest's devices (the lab
+   * measures 10–50 ms for a quiet guest under TCG).
+   */
+  migrationSwitchoverMs: number;
 }
 
 export const DEFAULT_TIMINGS: Readonly<SimTimings> = {
@@ -34,4 +41,5 @@ export const DEFAULT_TIMINGS: Readonly<SimTimings> = {
   firmwareStageMs: 120_000,
   bmcResetMs: 180_000,
   apiTimeoutMs: 60_000,
+  migrationSwitchoverMs: 0,
 };

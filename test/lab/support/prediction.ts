@@ -4,11 +4,12 @@
  * and links in the model as they did on the lab), replayed in the digital twin
  * (`src/core/sim`) with the pre-copy model calibrated on the lab's measured bandwidth.
  *
- * The bandwidth comes from calibration migrations made before the campaign (calibration.ts),
- * never from the migrations it predicts. Pure: the test gathers the numbers.
+ * The bandwidth and switch-over cost come from calibration migrations made before the
+ * campaign (calibration.ts), never from the migrations it predicts. Pure: the test gathers the numbers.
  */
 import { Policy, type Fleet } from '../../../src/core/model/index.js';
 import { isFinished, Simulation } from '../../../src/core/sim/index.js';
+import type { MigrationModel } from './calibration.js';
 
 /** QEMU's default switch-over limit (`downtime-limit`), which libvirt leaves as it is. */
 export const QEMU_DOWNTIME_LIMIT_MS = 300;
@@ -41,13 +42,13 @@ function linkGbps(bandwidthMiBps: number, migrationsPerHost: number): number {
 /**
  * Predicts every move, in the order given back. `fleet` is the lab as inventoried before the
  * campaign, `policy` the campaign's own (its migration concurrency is what the engine ran
- * under), `bandwidthMiBps` the calibrated rate at which the lab migrates a guest's memory.
+ * under), `model` the calibration's bandwidth and switch-over cost.
  */
 export function predictMoves(
   fleet: Fleet,
   policy: Policy,
   moves: readonly Move[],
-  bandwidthMiBps: number,
+  { bandwidthMiBps, switchoverMs }: MigrationModel,
 ): Prediction[] {
   if (moves.length === 0) return [];
   const perHost = policy.concurrency.migrationsPerHost;
@@ -58,6 +59,7 @@ export function predictMoves(
   const t0 = Math.min(...moves.map((m) => m.startedAt));
   const sim = new Simulation(calibrated, {
     startTime: t0,
+    timings: { migrationSwitchoverMs: switchoverMs },
     migration: {
       downtimeLimit: QEMU_DOWNTIME_LIMIT_MS,
       maxIterations: MAX_ITERATIONS,

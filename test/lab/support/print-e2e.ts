@@ -29,8 +29,9 @@ const line: ImpactSummary = {
 };
 const calibrated =
   `model calibrated before the campaign: ${calibration.guest} (${calibration.memoryMiB} MiB) moved ` +
-  `${calibration.samplesMs.length} times in ${calibration.samplesMs.join(', ')} ms (QEMU) → ` +
-  `${calibration.bandwidthMiBps.toFixed(1)} MiB/s`;
+  `${calibration.samples.length} times in ${calibration.samples.map((s) => s.totalMs).join(', ')} ms ` +
+  `(QEMU; stop-and-copy ${calibration.samples.map((s) => s.stopCopyMs).join(', ')} ms) → ` +
+  `${calibration.bandwidthMiBps.toFixed(1)} MiB/s, switch-over ${calibration.switchoverMs} ms`;
 const overlapping = `migrations overlapping in time: ${overlaps.length === 0 ? 'none' : overlaps.join('; ')}`;
 const defined = (values: (number | undefined)[]) => values.filter((v): v is number => v !== undefined);
 const stopCopy =
