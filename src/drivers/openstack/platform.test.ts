@@ -274,6 +274,29 @@ describe('the nova driver on recorded answers', () => {
     await expect(platform.migrationStatus(`nova:${CONF1}:999`)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  // Seen on the Nova lab under load: Nova accepted the abort (202), the compute lost it as
+  // the migration started, and the migration completed.
+  it('sends an abort again when the migration is still running after it, until Nova cancels it', async () => {
+    const records = fixture('os-migrations-conf-1.json') as { migrations: { id: number }[] };
+    let aborts = 0;
+    const migration = () => ({ ...records.migrations[0], status: aborts >= 2 ? 'cancelled' : 'running' });
+    const id = `nova:${CONF1}:${records.migrations[0]!.id}`;
+    const { platform, cloud } = platformOn({
+      'GET nova.test/v2.1/os-migrations': () => ({ status: 200, body: { migrations: [migration()] } }),
+      [`DELETE nova.test/v2.1/servers/${CONF1}/migrations/${records.migrations[0]!.id}`]: () => {
+        aborts++;
+        return { status: 202 };
+      },
+    });
+    await platform.abortMigration(id);
+    expect(aborts).toBe(1);
+    expect(await platform.waitForMigration(id, 60_000)).toMatchObject({ phase: 'aborted', finished: true });
+    expect(aborts).toBe(2);
+    // Asked again only once the first had had its 2 s (polled every 100 ms on the injected clock).
+    const polls = cloud.calls.filter((c) => c.startsWith('GET nova.test/v2.1/os-migrations')).length;
+    expect(polls).toBeGreaterThanOrEqual(20);
+  });
+
   it('names the last step when a migration ended in error with no step failed (its source crashed)', async () => {
     const crashed = 'c3afca50-317b-4ac9-a4ff-09774673a33c';
     const { platform } = platformOn({

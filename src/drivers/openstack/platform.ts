@@ -39,6 +39,12 @@ export interface NovaPlatformOptions {
   scheduleTimeoutMs?: number;
   /** How long `stopGuest`/`startGuest` wait for the server to reach SHUTOFF/ACTIVE. */
   powerTimeoutMs?: number;
+  /**
+   * How long an accepted abort may leave its migration running before it is sent again.
+   * Nova only casts the abort to the source compute, which loses it when it arrives as the
+   * migration starts (between leaving the compute's queue and the virt driver's job).
+   */
+  abortResendMs?: number;
 }
 
 /** The Platform port, plus what only Nova offers. */
@@ -68,6 +74,7 @@ export function createNovaPlatform(options: NovaPlatformOptions): NovaPlatform {
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const scheduleTimeoutMs = options.scheduleTimeoutMs ?? 60_000;
   const powerTimeoutMs = options.powerTimeoutMs ?? 120_000;
+  const abortResendMs = options.abortResendMs ?? 2_000;
   const nova: NovaClient = createNovaClient(
     createSession({
       auth: options.auth,
@@ -102,6 +109,25 @@ export function createNovaPlatform(options: NovaPlatformOptions): NovaPlatform {
     );
     if (!found) throw new NotFound(`no live migration '${id}' of server '${key.server}'`);
     return found;
+  };
+
+  /** Migrations whose abort Nova accepted and that have not ended yet: when it was last sent. */
+  const abortsSent = new Map<string, number>();
+
+  /** A migration's record as someone watching it reads it: an abort it lost is sent again. */
+  const watched = async (id: string): Promise<Migration> => {
+    const m = await record(id);
+    const sentAt = abortsSent.get(id);
+    if (sentAt === undefined) return m;
+    const phase = phaseOf(m.status);
+    if (phase !== 'queued' && phase !== 'precopy') abortsSent.delete(id);
+    else if (clock.now() - sentAt >= abortResendMs) {
+      abortsSent.set(id, clock.now());
+      log('nova: live migration still running after its abort; asking again', { migration: id });
+      // Refused only when it has just moved on: the next look says where to.
+      await nova.abortMigration(m.instance_uuid, m.id).catch(() => undefined);
+    }
+    return m;
   };
 
   /** The in-progress record of a server, the one a `migrating` location points at. */
@@ -313,13 +339,13 @@ export function createNovaPlatform(options: NovaPlatformOptions): NovaPlatform {
     },
 
     async migrationStatus(id) {
-      return status(await record(id));
+      return status(await watched(id));
     },
 
     async waitForMigration(id, timeoutMs) {
       const deadline = timeoutMs === undefined ? Infinity : clock.now() + timeoutMs;
       for (;;) {
-        const m = await record(id);
+        const m = await watched(id);
         // Done only at 'completed', not when the server shows ACTIVE on the target (≈ 0.5 s earlier).
         if (FINISHED_PHASES.has(phaseOf(m.status))) return status(m);
         if (clock.now() >= deadline) {
@@ -349,6 +375,7 @@ export function createNovaPlatform(options: NovaPlatformOptions): NovaPlatform {
         }
         throw error;
       }
+      abortsSent.set(id, clock.now());
       log('nova: live migration abort requested', { migration: id });
     },
 
