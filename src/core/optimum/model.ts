@@ -30,6 +30,10 @@ export interface OptimumModel {
  * more hosts out at once than the fleet, cluster and failure-domain limits allow, each
  * host's chain from the start (`hostS`), and the stages: each gate but the last closes
  * (its hosts done) and soaks before the next one's hosts start, its hosts chosen freely.
+ * Nothing is done to a host before its gate opens, its install included (an installed
+ * QEMU is what guests started there run, and the soak is there to hold that back): a host
+ * whose install takes longer than its drain reboots no sooner than that install after its
+ * gate opens, so its time out starts no sooner than the difference after it, or is longer.
  *
  * Start times are continuous; for every two hosts sharing a limited scope a binary says
  * whether one ends before the other starts, and every k+1 hosts of a scope limited to k
@@ -62,6 +66,7 @@ export function optimumModel(
   const demands = hostDemands(input, undefined, stoppedInstead).hosts;
   const out = demands.filter((demand) => demand.outS > 0);
   const p = out.map((demand) => demand.outS);
+  const wait = out.map((demand) => demand.installWaitS);
   const longestHostS = Math.max(0, ...demands.map((demand) => demand.hostS));
   const shortestHostS = Math.min(...demands.map((demand) => demand.hostS));
   // With no work the gates hold nothing back.
@@ -71,6 +76,7 @@ export function optimumModel(
     p.reduce((sum, s) => sum + s, 0) +
     earlier.reduce((sum, gate) => sum + gate.soakS + shortestHostS, 0) +
     longestHostS +
+    wait.reduce((sum, s) => sum + s, 0) +
     1;
 
   const rows: string[] = [];
@@ -102,7 +108,7 @@ export function optimumModel(
   }
   let group = 0;
   for (const [limit, members] of scopes) {
-    areaRows(`a${group}`, limit, members, p, earlier.length, rows);
+    areaRows(`a${group}`, limit, members, p, wait, earlier, rows);
     if (members.length <= limit) continue;
     laneRows(`l${group}`, limit, members, p, rows, binaries);
     const groups = subsets(members, limit + 1);
@@ -125,7 +131,7 @@ export function optimumModel(
   }
   out.forEach((_, i) => rows.push(` done${i}: makespan - s${i} >= ${num(p[i])}`));
   rows.push(` longest: makespan >= ${num(longestHostS)}`);
-  gateRows(earlier, p, bigM, shortestHostS, rows, binaries);
+  gateRows(earlier, p, wait, bigM, shortestHostS, rows, binaries);
 
   const lp = [
     'Minimize',
@@ -133,7 +139,8 @@ export function optimumModel(
     'Subject To',
     ...rows,
     'Bounds',
-    ...out.map((_, i) => ` s${i} >= 0`),
+    // Without earlier gates every host's stage opens with the campaign.
+    ...out.map((_, i) => ` s${i} >= ${earlier.length === 0 ? num(wait[i]) : 0}`),
     'Binaries',
     ...(binaries.length > 0 ? [` ${binaries.join(' ')}`] : []),
     'End',
@@ -152,22 +159,34 @@ function areaRows(
   limit: number,
   members: readonly number[],
   p: readonly number[],
-  earlierGates: number,
+  wait: readonly number[],
+  earlierGates: readonly StageGate[],
   rows: string[],
 ): void {
   if (members.length === 0 || limit === 0) return;
-  if (earlierGates === 0) {
-    const total = members.reduce((sum, i) => sum + p[i], 0);
-    rows.push(` ${name}: ${limit} makespan >= ${num(total)}`);
+  const total = members.reduce((sum, i) => sum + p[i], 0);
+  if (earlierGates.length === 0) {
+    // No host goes out sooner than its wait, so the stretch starts no sooner than the least.
+    const leastWait = Math.min(...members.map((i) => wait[i]));
+    rows.push(` ${name}: ${limit} makespan >= ${num(total + limit * leastWait)}`);
     return;
   }
-  const last = earlierGates;
-  const inEarlier = members.flatMap((i) =>
-    Array.from({ length: earlierGates }, (_, g) => `${num(p[i])} z${i}_${g}`),
-  );
-  const total = members.reduce((sum, i) => sum + p[i], 0);
+  const last = earlierGates.length;
+  const inEarlier = members.flatMap((i) => earlierGates.map((_, g) => `${num(p[i])} z${i}_${g}`));
   rows.push(` ${name}l: ${limit} makespan - ${limit} a${last} + ${inEarlier.join(' + ')} >= ${num(total)}`);
-  for (let g = 0; g < earlierGates; g++) {
+  // When the earlier gates cannot hold all of the scope's hosts, the last gate's stretch
+  // starts no sooner than the least wait among its own: for each wait t, unless some host
+  // waiting less is in the last gate, the stretch is t shorter.
+  if (members.length > earlierGates.reduce((sum, gate) => sum + gate.hosts, 0))
+    for (const t of new Set(members.map((i) => wait[i]).filter((w) => w > 0))) {
+      const below = members.filter((i) => wait[i] < t);
+      // Each such host in an earlier gate gives back the t it took off the right-hand side.
+      const released = below.flatMap((i) => earlierGates.map((_, g) => ` - ${num(limit * t)} z${i}_${g}`));
+      rows.push(
+        ` ${name}w${rows.length}: ${limit} makespan - ${limit} a${last} + ${inEarlier.join(' + ')}${released.join('')} >= ${num(total + limit * t * (1 - below.length))}`,
+      );
+    }
+  for (let g = 0; g < earlierGates.length; g++) {
     const terms = members.map((i) => `${num(p[i])} z${i}_${g}`);
     rows.push(` ${name}g${g}: ${limit} c${g} - ${limit} a${g} - ${terms.join(' - ')} >= 0`);
   }
@@ -210,11 +229,13 @@ function laneRows(
  * Gate g (all but the last) opens at `a<g>` and closes at `c<g>`; host i belongs to it
  * when `z<i>_<g>` is 1 (at most the gate's count of them), else to the last gate, which
  * opens at `a<last>`. A gate closes no sooner than its shortest host takes; the next
- * opens after it closed and soaked.
+ * opens after it closed and soaked. A host's out-of-service time starts `wait` after its
+ * gate opens (see `installWaitS`).
  */
 function gateRows(
   gates: readonly StageGate[],
   p: readonly number[],
+  wait: readonly number[],
   bigM: number,
   shortestHostS: number,
   rows: string[],
@@ -229,13 +250,15 @@ function gateRows(
     binaries.push(...members);
     if (members.length > 0) rows.push(` gn${g}: ${members.join(' + ')} <= ${gate.hosts}`);
     p.forEach((duration, i) => {
-      rows.push(` gs${i}_${g}: s${i} - a${g} - ${num(bigM)} z${i}_${g} >= ${num(-bigM)}`);
+      rows.push(` gs${i}_${g}: s${i} - a${g} - ${num(bigM)} z${i}_${g} >= ${num(wait[i] - bigM)}`);
       rows.push(` ge${i}_${g}: s${i} - c${g} + ${num(bigM)} z${i}_${g} <= ${num(bigM - duration)}`);
     });
   });
   p.forEach((_, i) => {
     const inEarlier = gates.map((_, g) => `z${i}_${g}`);
-    rows.push(` gl${i}: s${i} - a${last} + ${num(bigM)} ${inEarlier.join(` + ${num(bigM)} `)} >= 0`);
+    rows.push(
+      ` gl${i}: s${i} - a${last} + ${num(bigM)} ${inEarlier.join(` + ${num(bigM)} `)} >= ${num(wait[i])}`,
+    );
     rows.push(` gz${i}: ${inEarlier.join(' + ')} <= 1`);
   });
 }

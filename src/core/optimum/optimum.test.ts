@@ -53,15 +53,21 @@ function threeHosts(concurrency: Record<string, number>): PlanningInput {
 }
 
 describe('optimumModel', () => {
-  it('puts hosts one after another when one may be out at a time', () => {
+  it('puts hosts one after another when one may be out at a time, the first once its install outlasts its drain', () => {
     const input = threeHosts({ fleetPercent: 100, perCluster: 1, perFailureDomain: 1 });
-    const total = hostDemands(input).hosts.reduce((sum, demand) => sum + demand.outS, 0);
-    expect(solve(optimumModel(input).lp)).toBeCloseTo(total, 3);
+    const demands = hostDemands(input).hosts;
+    const total = demands.reduce((sum, demand) => sum + demand.outS, 0);
+    const leastWait = Math.min(...demands.map((demand) => demand.installWaitS));
+    expect(leastWait).toBeGreaterThan(0);
+    expect(solve(optimumModel(input).lp)).toBeCloseTo(total + leastWait, 3);
   });
 
   it('runs them side by side when the limits allow, down to the longest host', () => {
     const input = threeHosts({ fleetPercent: 100, perCluster: 3, perFailureDomain: 1 });
-    const longest = Math.max(...hostDemands(input).hosts.map((demand) => demand.hostS));
+    // A host's own chain, and its time out after waiting for its install (its enable included).
+    const longest = Math.max(
+      ...hostDemands(input).hosts.map((demand) => Math.max(demand.hostS, demand.installWaitS + demand.outS)),
+    );
     expect(solve(optimumModel(input).lp)).toBeCloseTo(longest, 3);
   });
 
@@ -76,11 +82,18 @@ describe('optimumModel', () => {
     ];
     // One host goes first, alone (its gate lasts at least the shortest host's own chain);
     // after the soak the other two run side by side. The best first host wins.
-    const outs = demands.map((demand) => demand.outS);
+    // Each host goes out once its install outlasts its drain, after its gate opens.
+    const outs = demands.map((demand) => demand.installWaitS + demand.outS);
     const first = outs.map(
       (out, i) => Math.max(out, shortestHostS) + 1800 + Math.max(...outs.filter((_, j) => j !== i)),
     );
-    expect(solve(optimumModel(input, gates).lp)).toBeCloseTo(Math.max(Math.min(...first), longestHostS), 3);
+    // The model holds a gate to at most its count of hosts, so it may also leave it empty,
+    // closing after the shortest host's chain.
+    const emptyFirst = shortestHostS + 1800 + Math.max(...outs);
+    expect(solve(optimumModel(input, gates).lp)).toBeCloseTo(
+      Math.max(Math.min(...first, emptyFirst), longestHostS),
+      3,
+    );
   });
 
   it('refuses fleets past 12 hosts and campaigns with windows, naming the field', () => {

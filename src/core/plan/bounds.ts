@@ -39,7 +39,8 @@ export interface LowerBounds {
      * Each host that must reboot is out of service, at the least, from the first guest
      * leaving it (the checker requires it disabled from then on) through its drain (its
      * moves, `migrationsPerHost` at once, no shorter than the longest; or the guests'
-     * stop), its reboot and the verify before it may be enabled. The sum over those hosts
+     * stop), its reboot, the verify before it may be enabled and the enable, which it is
+     * out until the end of. The sum over those hosts
      * divided by the hosts allowed out at once fleet-wide…
      */
     hostsOutFleetS: number;

@@ -7,6 +7,7 @@ import {
   LIVE_PATCH_S,
   migrationEstimate,
   rebootS,
+  TOGGLE_S,
   VERIFY_S,
 } from './durations.js';
 import { consentingSplit, fateRules, hostFates } from './fates.js';
@@ -31,9 +32,16 @@ export interface HostDemand {
    * Time out of service, 0 for a host that does not reboot: from the first guest leaving it
    * (the checker requires it disabled from then on) through its drain (its moves,
    * `migrationsPerHost` at once, no shorter than the longest; or its guests' stop), its
-   * reboot and the verify before it may be enabled.
+   * reboot, the verify before it may be enabled and the enable (it is out until that ends).
    */
   outS: number;
+  /**
+   * How much longer the host's install takes than its drain (or its guests' stop), 0 when
+   * it takes no longer: a host that reboots only once its install is done is out of
+   * service `outS` at the least only if it goes out no earlier than this after its
+   * install starts.
+   */
+  installWaitS: number;
   /**
    * The host's own chain from the campaign start: draining (or stopping) and installing,
    * whichever is longer, then rebooting and verifying (or starting its guests); or, without
@@ -83,6 +91,7 @@ export function hostDemands(
     const stopping = stoppers.length > 0 ? GUEST_STOP_S : 0;
     const install = work.packages.length > 0 ? installS(work.packages.length) : 0;
     const restartGuests = stoppers.length > 0 ? GUEST_START_S : 0;
+    const leaving = Math.max(drain, stopping);
     const hostS = work.needsReboot
       ? Math.max(drain, stopping, install) + reboot + Math.max(VERIFY_S, restartGuests)
       : Math.max(
@@ -99,7 +108,8 @@ export function hostDemands(
       consentingMoves: movers.length - fates.migrate.length,
       stoppers,
       rebootS: reboot,
-      outS: work.needsReboot ? Math.max(drain, stopping) + reboot + VERIFY_S : 0,
+      outS: work.needsReboot ? leaving + reboot + VERIFY_S + TOGGLE_S : 0,
+      installWaitS: work.needsReboot ? Math.max(0, install - leaving) : 0,
       hostS,
     };
   });

@@ -20,6 +20,8 @@ export interface JobContext {
   readonly movedReason: (string | undefined)[];
   readonly now: number;
   roomFreed(host: number): void;
+  /** The host's enable ended: it is back in service, though guests it stopped may still be starting. */
+  hostBack(job: HostJob): void;
   jobDone(job: HostJob, end: number): void;
 }
 
@@ -36,6 +38,10 @@ export class HostJob {
   private movesFrom = 0;
   /** The moves are over and the closing steps are planned; later calls must not plan them twice. */
   private finishing = false;
+  /** When the staying guests of a host that reboots are stopped; NaN until they begin to stop. */
+  private stopsEnd = NaN;
+  /** When the last of the moves started so far ends. */
+  private movesEnd = -Infinity;
 
   constructor(
     private readonly context: JobContext,
@@ -45,6 +51,13 @@ export class HostJob {
     private readonly stay: number[],
     /** How long an install takes that must wait for the guests to leave (they go to hosts on the old QEMU); 0 for none. */
     private installAfterMovesMs = 0,
+    /**
+     * The host's install, running while its guests leave for hosts on the QEMU they run:
+     * each must start leaving before it ends (from then on the host runs the new QEMU),
+     * so a move that cannot start sooner pushes it later. Nothing else relies on when it
+     * ends: the host is out of service, no guest's target, from the moment it began.
+     */
+    private readonly installAlongside?: Step,
   ) {
     this.host = task.host;
     this.moves = [...placement.moves];
@@ -68,6 +81,7 @@ export class HostJob {
       const move = this.moves[i]!;
       if (this.ready(move)) {
         this.moves.splice(i, 1);
+        this.installAfter(now);
         this.migrate(move);
       } else i++;
     }
@@ -75,11 +89,46 @@ export class HostJob {
     if (this.moves.length > 0) this.context.stalled.add(this);
     else this.context.stalled.delete(this);
     if (this.moves.length === 0 && this.running === 0) this.afterMoves();
+    else if (this.moves.length === 0 && this.reboots() && Number.isNaN(this.stopsEnd)) {
+      // With its last moves under way, a host that reboots stops its staying guests so that they are down when those end.
+      const { queue, ledger, input } = this.context;
+      const from = Math.max(this.movesEnd, ledger.installedAt[this.host]!) - input.timings.guestStopMs;
+      queue.at(Math.max(now, from), () => {
+        if (!this.finishing && Number.isNaN(this.stopsEnd)) this.stopStaying();
+      });
+    }
+  }
+
+  private reboots(): boolean {
+    return this.task.kind !== 'in-service';
+  }
+
+  /**
+   * Stops the guests that stay on a host that reboots, all at once, if their services'
+   * budgets let them; none of the host's own moves waits to start any more, so the budget
+   * they take holds back none of them, and is given back once the host is up again.
+   */
+  private stopStaying(): boolean {
+    if (this.stay.length > 0 && !this.takeBudget()) return false;
+    const { now, input } = this.context;
+    this.stopsEnd = this.stay.length > 0 ? now + input.timings.guestStopMs : now;
+    for (const guest of this.stay) this.step('stop-guest', now, this.stopsEnd, guest);
+    return true;
   }
 
   /** Retries stopping the staying guests once some service's budget was given back. */
   retryStops(): void {
     this.afterMoves();
+  }
+
+  /** Keeps the install running alongside from ending before a move that starts at `now`. */
+  private installAfter(now: number): void {
+    const install = this.installAlongside;
+    if (!install || install.end > now) return;
+    const duration = install.end - install.start;
+    install.end = now + 1;
+    install.start = install.end - duration;
+    this.context.ledger.installedAt[this.host] = install.end;
   }
 
   private ready(move: Move): boolean {
@@ -95,6 +144,7 @@ export class HostJob {
     const { ledger, input, now } = context;
     const estimate = input.migrations.estimate(move.guest, this.host, move.target);
     const end = now + Math.ceil(estimate.durationMs);
+    this.movesEnd = Math.max(this.movesEnd, end);
     const reason = context.movedReason[move.guest];
     context.steps.push({
       kind: 'migrate',
@@ -161,22 +211,40 @@ export class HostJob {
       context.ledger.installedAt[this.host] = end;
       this.installAfterMovesMs = 0;
     }
+    const reboots = this.reboots();
     const installed = context.ledger.installedAt[this.host]!;
-    if (installed > now) {
-      context.queue.at(installed, () => this.afterMoves());
+    // A host that reboots stops its staying guests while its install runs, so that they are down when it ends.
+    if (reboots && Number.isNaN(this.stopsEnd)) {
+      const from = installed - input.timings.guestStopMs;
+      if (from > now) {
+        context.queue.at(from, () => this.afterMoves());
+        return;
+      }
+      if (!this.stopStaying()) {
+        context.budgetWaiters.add(this);
+        return;
+      }
+      context.budgetWaiters.delete(this);
+    }
+    const waitUntil = Math.max(installed, reboots ? this.stopsEnd : now);
+    if (waitUntil > now) {
+      context.queue.at(waitUntil, () => this.afterMoves());
       return;
     }
-    if (!this.takeBudget()) {
+    if (!reboots && !this.takeBudget()) {
       context.budgetWaiters.add(this);
       return;
     }
     context.budgetWaiters.delete(this);
     this.finishing = true;
     const { timings } = input;
-    const stopEnd = this.stay.length > 0 ? now + timings.guestStopMs : now;
-    for (const guest of this.stay) this.step('stop-guest', now, stopEnd, guest);
+    let stopEnd = now;
+    if (!reboots) {
+      stopEnd = this.stay.length > 0 ? now + timings.guestStopMs : now;
+      for (const guest of this.stay) this.step('stop-guest', now, stopEnd, guest);
+    }
     let ready = stopEnd;
-    if (this.task.kind !== 'in-service') {
+    if (reboots) {
       const rebootEnd = stopEnd + this.task.rebootMs;
       this.step('reboot', stopEnd, rebootEnd);
       ready = rebootEnd;
@@ -188,9 +256,10 @@ export class HostJob {
     for (const guest of this.stay) this.step('start-guest', startFrom, started, guest);
     if (this.stay.length > 0) context.queue.at(started, () => this.giveBudgetBack());
     let end = verified;
-    if (this.task.kind !== 'in-service') {
+    if (reboots) {
       end = verified + timings.toggleMs;
       this.step('enable', verified, end);
+      context.queue.at(end, () => context.hostBack(this));
     }
     // Its activation is over once the guests that stopped run again: a stage soaks from then.
     if (this.stay.length > 0) end = Math.max(end, started);

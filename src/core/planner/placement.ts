@@ -65,6 +65,12 @@ export class Placer {
     private readonly ledger: Ledger,
     /** Whether the guest's pre-copy converges between the two hosts' NICs. */
     private readonly converges: (guest: number, source: number, target: number) => boolean,
+    /**
+     * Per guest, a final host to try before any other (-1 for none): for a replan, where
+     * the plan under way sends it. That host was chosen by the same rules, so taking it
+     * while it still fits keeps the plan as it was and spares the search.
+     */
+    private readonly preferred?: Int32Array,
   ) {
     this.extraMemory = new Float64Array(fleet.hosts.length);
     this.extraVcpu = new Float64Array(fleet.hosts.length);
@@ -95,7 +101,8 @@ export class Placer {
       : Math.max(this.fleet.qemuBefore[source]!, this.fleet.qemuAfter[source]!);
     const ordered = [...bundles].sort((a, b) => b.memory - a.memory || a.guests[0]! - b.guests[0]!);
     for (const bundle of ordered) {
-      let target = this.choose(bundle, source, sourceQemu, finals, time);
+      let target = this.preferredFor(bundle, source, sourceQemu, time);
+      if (target < 0) target = this.choose(bundle, source, sourceQemu, finals, time);
       let interim = false;
       if (target < 0 && fallback && (!bundle.optional || fallback.optional)) {
         target = this.choose(bundle, source, sourceQemu, fallback.hosts, time);
@@ -116,6 +123,16 @@ export class Placer {
       for (const guest of bundle.guests) moves.push({ guest, target, interim });
     }
     return { ok: true, moves, stay, held, heldWhy };
+  }
+
+  /** The bundle's preferred host, if all its guests share one that is final, in the source's group, and fits now; else -1. */
+  private preferredFor(bundle: Bundle, source: number, sourceQemu: number, time: number): number {
+    if (!this.preferred) return -1;
+    const host = this.preferred[bundle.guests[0]!]!;
+    if (host < 0 || host === source || !this.ledger.final[host]) return -1;
+    if (this.fleet.group[host] !== this.fleet.group[source]) return -1;
+    for (const guest of bundle.guests) if (this.preferred[guest] !== host) return -1;
+    return this.fits(bundle, source, sourceQemu, host, time) ? host : -1;
   }
 
   private choose(

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { PolicyInput } from '../model/index.js';
 import { checkPlan, type Plan, type PlanAction } from '../plan/index.js';
 import { planSummary } from '../plan/summary.js';
-import { fleetOf, inputOf, newQemuWithoutRoom, ONE_STAGE, reboot, type GuestSpec } from './fixtures.js';
+import {
+  fleetOf,
+  inputOf,
+  KERNEL,
+  NEW_QEMU,
+  newQemuWithoutRoom,
+  ONE_STAGE,
+  reboot,
+  type GuestSpec,
+} from './fixtures.js';
 import { followedStageGates, planCampaign, stageGates } from './plan.js';
 
 const errors = (plan: Plan) => checkPlan(plan).filter((v) => v.severity === 'error');
@@ -218,9 +227,12 @@ describe('planCampaign', () => {
     expect(errors(plan)).toEqual([]);
     const canary = plan.actions.filter((a) => a.stage === 'canary');
     expect(new Set(canary.map((a) => a.host))).toEqual(new Set(['h1']));
-    // Its guests leave on the QEMU they run, to hosts that still have it, and it installs after.
+    // Its guests leave on the QEMU they run, to hosts that still have it, each before its
+    // install ends (from then on it runs the new one); the install runs alongside.
     const install = of(plan, 'install', 'h1')[0]!;
-    for (const move of of(plan, 'migrate', 'h1')) expect(move.endS).toBeLessThanOrEqual(install.startS);
+    const moves = of(plan, 'migrate', 'h1');
+    for (const move of moves) expect(move.startS).toBeLessThan(install.endS);
+    expect(install.startS).toBeLessThan(Math.max(...moves.map((move) => move.endS)));
     const fleetStart = Math.min(...plan.actions.filter((a) => a.stage === 'fleet').map((a) => a.startS));
     expect(fleetStart).toBeGreaterThanOrEqual(Math.max(...canary.map((a) => a.endS)) + 30 * 60);
     expect(followedStageGates(input, plan)).toEqual(stageGates(input));
@@ -231,6 +243,39 @@ describe('planCampaign', () => {
     const again = plan.actions.filter((a) => a.kind === 'migrate' && a.guest?.startsWith('h1-'));
     expect(again.filter((a) => a.host !== 'h1')).toHaveLength(2);
     for (const move of again.filter((a) => a.host !== 'h1')) expect(move.reason).toMatch(/not yet patched/);
+  });
+});
+
+describe('a canary whose guests take longer to leave than its install', () => {
+  it('pushes its install later, so that each guest leaves before the new QEMU is in place', () => {
+    // Four 8 GiB guests a host, leaving one after another over a 1 Gbps link for minutes; the install takes less.
+    const hosts = ['h1', 'h2', 'h3'];
+    const fleet = fleetOf(
+      hosts.map((id) => ({ id, migrationBandwidthGbps: 1 })),
+      hosts.flatMap((host) => guestsOn(host, 4, { memoryMiB: 8192 })),
+    );
+    const packages = [KERNEL, { name: 'qemu-system-x86', version: NEW_QEMU }];
+    const input = inputOf(
+      fleet,
+      hosts.map((host) => reboot(host, { packages })),
+      { stages: [{ name: 'canary', count: 1, soak: '30m' }, { name: 'fleet' }] },
+    );
+    const plan = planCampaign(input);
+    expect(errors(plan)).toEqual([]);
+    const canary = plan.actions.find((a) => a.stage === 'canary')!.host;
+    const install = of(plan, 'install', canary)[0]!;
+    const moves = of(plan, 'migrate', canary);
+    const lastStart = Math.max(...moves.map((move) => move.startS));
+    const disabled = of(plan, 'disable', canary)[0]!;
+    // The guests leave for longer than the install takes, so it could not run from the start.
+    expect(lastStart - disabled.endS).toBeGreaterThan(install.endS - install.startS);
+    for (const move of moves) expect(move.startS).toBeLessThan(install.endS);
+    expect(install.startS).toBeGreaterThan(disabled.startS);
+    // The reboot follows both.
+    const rebootAction = of(plan, 'reboot', canary)[0]!;
+    expect(rebootAction.startS).toBeGreaterThanOrEqual(
+      Math.max(install.endS, ...moves.map((move) => move.endS)),
+    );
   });
 });
 

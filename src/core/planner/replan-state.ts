@@ -60,8 +60,13 @@ interface HostHistory {
   stage?: string;
 }
 
-/** Every host's history at `nowS`, its actions in start order. */
-function histories(actions: readonly PlanAction[], fleet: FleetIndex, nowS: number): HostHistory[] {
+/** Every host's history at `nowS`, its actions in start order; `hostOf` gets each action's host. */
+function histories(
+  actions: readonly PlanAction[],
+  fleet: FleetIndex,
+  nowS: number,
+  hostOf: Int32Array,
+): HostHistory[] {
   const result: HostHistory[] = Array.from({ length: fleet.hosts.length }, () => ({
     actions: [],
     begun: false,
@@ -73,7 +78,9 @@ function histories(actions: readonly PlanAction[], fleet: FleetIndex, nowS: numb
   }));
   for (const i of byStart(actions)) {
     const action = actions[i]!;
-    const history = result[fleet.hostIndex.get(action.host)!]!;
+    const host = fleet.hostIndex.get(action.host)!;
+    hostOf[i] = host;
+    const history = result[host]!;
     history.actions.push(action);
     if (action.kind === 'reboot') history.reboot ??= action;
     if (action.kind === 'disable') history.disable ??= action;
@@ -103,7 +110,8 @@ export function replanState(plan: Plan, rewritten: Rewritten, fleet: FleetIndex,
   const now = nowMs(nowS);
   const H = fleet.hosts.length;
   const { actions } = rewritten;
-  const history = histories(actions, fleet, nowS);
+  const hostOf = new Int32Array(actions.length);
+  const history = histories(actions, fleet, nowS, hostOf);
   const strategyOf = new Map(plan.strategies.map((entry) => [entry.host, entry.strategy]));
   const started = (action: PlanAction) => action.startS < nowS;
 
@@ -117,6 +125,7 @@ export function replanState(plan: Plan, rewritten: Rewritten, fleet: FleetIndex,
     wave: new Int32Array(H).fill(-1),
     firstGateAt: now,
     movedReason: new Array<string | undefined>(fleet.guests.length),
+    plannedTarget: new Int32Array(fleet.guests.length).fill(-1),
   };
   const final = new Uint8Array(H);
   /** Hosts all of whose steps are kept; of the others, the steps started before now. */
@@ -149,6 +158,7 @@ export function replanState(plan: Plan, rewritten: Rewritten, fleet: FleetIndex,
     }
     const future = past.actions.filter((action) => !started(action));
     const task = futureTask(h, kind, past, future, fleet, seed.guestHost);
+    planTargets(future, fleet, seed.plannedTarget);
     tasks.push(task);
     const draining = past.disable !== undefined && started(past.disable);
     if (draining || past.begun) {
@@ -161,9 +171,7 @@ export function replanState(plan: Plan, rewritten: Rewritten, fleet: FleetIndex,
   }
 
   // In the plan's own order, so that what is kept reads exactly as it did.
-  const kept = actions.filter(
-    (action) => started(action) || keepAll[fleet.hostIndex.get(action.host)!] === 1,
-  );
+  const kept = actions.filter((action, i) => started(action) || keepAll[hostOf[i]!] === 1);
   applyHistory(kept, nowS, fleet, final, seed);
   const gates = stageGates(plan, tasks, underWay, stageOf, history, seed, nowS);
   return { kept, tasks, gates, seed, rules: rulesFor(fleet, rewritten), initiallyFinal: final };
@@ -231,6 +239,16 @@ function futureTask(
     severity: 5,
     gate: 0,
   };
+}
+
+/** Where the plan still sends each guest of these steps, for the scheduler to try first. */
+function planTargets(future: readonly PlanAction[], fleet: FleetIndex, plannedTarget: Int32Array): void {
+  for (const action of future) {
+    if (action.kind !== 'migrate' || action.guest === undefined || action.to === undefined) continue;
+    const guest = fleet.guestIndex.get(action.guest);
+    const target = fleet.hostIndex.get(action.to);
+    if (guest !== undefined && target !== undefined) plannedTarget[guest] = target;
+  }
 }
 
 /**

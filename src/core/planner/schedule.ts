@@ -53,6 +53,8 @@ export interface Seed {
   firstGateAt: number;
   /** Per guest, why its next move is not its first: it was parked on a host not patched yet. */
   movedReason: (string | undefined)[];
+  /** Per guest, the target of the move the plan under way still has for it (-1 for none): tried first when it is placed again. */
+  plannedTarget: Int32Array;
 }
 
 export interface Schedule {

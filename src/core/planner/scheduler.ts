@@ -80,7 +80,12 @@ export class Scheduler implements JobContext {
     const { fleet } = input;
     const H = fleet.hosts.length;
     this.ledger = new Ledger(fleet, input.seed?.guestHost);
-    this.placer = new Placer(fleet, this.ledger, (g, s, t) => input.migrations.converges(g, s, t));
+    this.placer = new Placer(
+      fleet,
+      this.ledger,
+      (g, s, t) => input.migrations.converges(g, s, t),
+      input.seed?.plannedTarget,
+    );
     this.serviceUse = new Float64Array(fleet.serviceIds.length);
     this.movedReason = new Array<string | undefined>(fleet.guests.length);
     this.wave = new Int32Array(H).fill(-1);
@@ -247,13 +252,16 @@ export class Scheduler implements JobContext {
     this.wakeGroup(this.input.fleet.group[host]!);
   }
 
+  hostBack(job: HostJob): void {
+    this.putBack(job.host);
+  }
+
   jobDone(job: HostJob, end: number): void {
     const { fleet } = this.input;
     const h = job.host;
     this.state[h] = DONE;
     this.end[h] = end;
     this.busy[fleet.group[h]!]!--;
-    if (job.task.kind !== 'in-service') this.putBack(h);
     if (!this.ledger.final[h]) this.ledger.markFinal(h);
     this.wake.add(fleet.cluster[h]!);
     this.wakeGroup(fleet.group[h]!);
@@ -477,7 +485,7 @@ export class Scheduler implements JobContext {
     return stopsProblem(this.input.fleet, this.input.rules, this.staying(h, placement)) ?? placement;
   }
 
-  private startSlotted(h: number, placement: Placement & { ok: true }, installAfterMovesMs = 0): void {
+  private startSlotted(h: number, placement: Placement & { ok: true }, installAlongside?: Step): void {
     const { fleet } = this.input;
     this.state[h] = ACTIVE;
     this.start[h] = this.now;
@@ -491,7 +499,8 @@ export class Scheduler implements JobContext {
       this.taskOf[h]!,
       placement,
       this.staying(h, placement),
-      installAfterMovesMs,
+      0,
+      installAlongside,
     );
     job.begin(disabled);
   }
@@ -542,7 +551,7 @@ export class Scheduler implements JobContext {
       (a, b) => loads.get(a)![0]! - loads.get(b)![0]! || loads.get(a)![1]! - loads.get(b)![1]! || a - b,
     );
     for (const h of candidates) {
-      const { placement, installAfterMovesMs } = this.bootstrapPlacement(group, h);
+      const { placement, installAlongside } = this.bootstrapPlacement(group, h);
       if (placement.ok) {
         const cluster = fleet.cluster[h]!;
         this.slotted[cluster] = this.slotted[cluster]!.filter((other) => other !== h);
@@ -552,7 +561,7 @@ export class Scheduler implements JobContext {
             h,
             `no patched host had room for its guests before the stages after it, so it went first and put ${interim} of them on hosts not patched yet`,
           );
-        this.startSlotted(h, placement, installAfterMovesMs);
+        this.startSlotted(h, placement, installAlongside);
         return;
       }
       // Hosts of later stages may still make room: the host stops holding its gate back, and waits.
@@ -565,12 +574,9 @@ export class Scheduler implements JobContext {
    * Where a host's guests may go when no patched host has room, the least disruptive way
    * first: consenting guests stop rather than move twice, unless stopping them all at once
    * would exceed a budget; a canary whose guests could only go to hosts on the new QEMU
-   * sends them off before it installs, on the QEMU they run.
+   * sends them off on the QEMU they run, each before its install ends (`installAlongside`).
    */
-  private bootstrapPlacement(
-    group: number,
-    h: number,
-  ): { placement: Placement; installAfterMovesMs: number } {
+  private bootstrapPlacement(group: number, h: number): { placement: Placement; installAlongside?: Step } {
     const fallback = this.fallback(group, h);
     const variants: Fallback[] = [fallback, { ...fallback, optional: true }];
     if (this.installStartsNow(h) && this.beforeLaterStages(h))
@@ -582,11 +588,13 @@ export class Scheduler implements JobContext {
     for (const variant of variants) {
       const placement = this.withinStopBudget(h, this.placer.place(h, this.bundles(h), this.now, variant));
       if (placement.ok)
-        return { placement, installAfterMovesMs: variant.beforeInstall ? this.cancelInstall(h) : 0 };
+        return variant.beforeInstall
+          ? { placement, installAlongside: this.steps[this.installStep(h)]! }
+          : { placement };
       // The first refusal names what kept the guests from patched hosts.
       refusal ??= placement;
     }
-    return { placement: refusal!, installAfterMovesMs: 0 };
+    return { placement: refusal! };
   }
 
   /** Whether stages after the host's own still wait for its gate: a canary, for them. */
@@ -610,13 +618,6 @@ export class Scheduler implements JobContext {
       if (step.kind === 'install' && step.host === h) return step.start === this.now ? i : -1;
     }
     return -1;
-  }
-
-  /** Takes back the install planned now, for the host's job to do once its guests have left; returns its duration. */
-  private cancelInstall(h: number): number {
-    const [step] = this.steps.splice(this.installStep(h), 1);
-    this.ledger.installedAt[h] = Infinity;
-    return step!.end - step!.start;
   }
 
   /**
