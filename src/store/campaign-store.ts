@@ -1,6 +1,6 @@
 import type { Plan, PlanAction } from '../core/plan/index.js';
 import * as actions from './actions.js';
-import { admitHost } from './admission.js';
+import { admitHosts, type AdmissionAsked } from './admission.js';
 import { holdBudget, listBudgetHolds, releaseBudget } from './budget-holds.js';
 import { createGroupCommit } from './group-commit.js';
 import * as campaigns from './campaigns.js';
@@ -55,6 +55,17 @@ export interface CampaignStore {
 
   hosts(campaign: string): Promise<HostRecord[]>;
   setHostState(lease: HostLease, to: HostState, reason: string, now: number): Promise<HostRecord>;
+  /**
+   * A host's last write, in one transaction: its end state (as `setHostState`) and its lease
+   * released (as `releaseLease`), with both events. Conflict, and nothing changed, once the
+   * lease is no longer current.
+   */
+  leaveHost(
+    lease: HostLease,
+    to: Extract<HostState, 'done' | 'failed' | 'deferred'>,
+    reason: string,
+    now: number,
+  ): Promise<HostRecord>;
 
   actions(campaign: string, filter?: { host?: string }): Promise<ActionRecord[]>;
   /**
@@ -109,6 +120,17 @@ export interface CampaignStore {
     now: number,
     options?: { approvals?: readonly string[] },
   ): Promise<Admission>;
+  /**
+   * `admitHost` for many hosts in one transaction, in the order asked: each is counted against
+   * the limits with the hosts admitted before it. One answer per host, in the same order.
+   */
+  admitHosts(
+    campaign: string,
+    asked: readonly AdmissionAsked[],
+    worker: string,
+    ttlMs: number,
+    now: number,
+  ): Promise<Admission[]>;
   heartbeat(worker: string, now: number): Promise<HostLease[]>;
   releaseLease(lease: HostLease, now: number): Promise<void>;
   leases(campaign: string): Promise<LeaseRecord[]>;
@@ -142,6 +164,9 @@ export function createCampaignStore(db: Database): CampaignStore {
 
     hosts: (campaign) => hosts.listHosts(db, validCampaignId(campaign)),
     setHostState: (lease, to, reason, now) => tx((t) => hosts.setHostState(t, lease, to, reason, now)),
+    // Fenced in its one write, like the release below.
+    leaveHost: (lease, to, reason, now) =>
+      tx((t) => hosts.leaveHost(t, lease, to, reason, now), READ_COMMITTED),
 
     actions: (campaign, filter) => actions.listActions(db, validCampaignId(campaign), filter),
     startAction: (lease, seq, now, note) => changeAction(actions.startRequest(lease, seq, now, note)),
@@ -164,8 +189,13 @@ export function createCampaignStore(db: Database): CampaignStore {
     // Alone (not within an admission), taking a lease needs no more than the lease row, locked.
     acquireHostLease: (campaign, host, worker, ttlMs, now) =>
       tx((t) => leases.acquireHostLease(t, campaign, host, worker, ttlMs, now), READ_COMMITTED),
-    admitHost: (campaign, host, worker, ttlMs, now, options) =>
-      tx((t) => admitHost(t, campaign, host, worker, ttlMs, now, options)),
+    admitHost: async (campaign, host, worker, ttlMs, now, options) => {
+      const asked = [{ host, ...(options?.approvals === undefined ? {} : { approvals: options.approvals }) }];
+      const [admission] = await tx((t) => admitHosts(t, campaign, asked, worker, ttlMs, now));
+      return admission!;
+    },
+    admitHosts: (campaign, asked, worker, ttlMs, now) =>
+      tx((t) => admitHosts(t, campaign, asked, worker, ttlMs, now)),
     // One fenced statement each: read committed re-checks its WHERE against the newest version
     // of the lease, so a heartbeat (every few virtual minutes, which a fast simulated run turns
     // into a stream) neither fails nor makes the release or write of the same lease fail.

@@ -6,6 +6,9 @@ import { at, validCampaignId, event, EVENT_COLUMNS, json } from './rows.js';
 /** Key space of the per-campaign lock that orders event ids ('hvpe' in ASCII). */
 const ORDER_LOCK = 1752592485;
 
+/** An event with its own time, when one call appends events of several moments. */
+export type TimedEvent = NewEvent & { at?: number };
+
 /**
  * Appends to the audit trail, inside the caller's transaction, so an event exists exactly
  * when the change it describes does. Ids come from a sequence, and a sequence alone hands out
@@ -13,15 +16,36 @@ const ORDER_LOCK = 1752592485;
  * that commits late. So each row first takes its campaign's lock, held to commit: within a
  * campaign, ids then commit in order. Call it last in a transaction, to hold the lock briefly.
  */
-/** An event with its own time, when one call appends events of several moments. */
-export type TimedEvent = NewEvent & { at?: number };
-
 export async function appendEvents(
   tx: Queryable,
   events: readonly TimedEvent[],
   now: number,
 ): Promise<StoreEvent[]> {
   if (events.length === 0) return [];
+  const inserted = await tx.query(`${insertEvents(1)} RETURNING ${EVENT_COLUMNS}`, [eventRows(events, now)]);
+  return inserted.map(event);
+}
+
+/**
+ * The insert `appendEvents` makes, with its rows in parameter `$param` (`eventRows`), for a
+ * caller that makes it part of a statement of its own (a data-modifying WITH): each row takes
+ * its campaign's lock before its id is drawn, as above.
+ */
+export function insertEvents(param: number): string {
+  return `INSERT INTO events (campaign_id, at, actor, kind, host_id, guest_id, action_seq, reason, data)
+     SELECT (e->>'campaign_id')::uuid, (e->>'at')::timestamptz, e->>'actor', e->>'kind', e->>'host_id', e->>'guest_id',
+            (e->>'action_seq')::integer, e->>'reason', e->'data'
+     FROM jsonb_array_elements($${param}::text::jsonb) WITH ORDINALITY AS x(e, n)
+     CROSS JOIN LATERAL (${lockEventOrder("e->>'campaign_id'")}) AS ordered
+     ORDER BY n`;
+}
+
+/** The lock an event of the campaign `campaignId` (an SQL expression) takes before its id is drawn. */
+export const lockEventOrder = (campaignId: string) =>
+  `SELECT pg_advisory_xact_lock(${ORDER_LOCK}, hashtext(${campaignId}))`;
+
+/** The rows of `insertEvents`, as its one parameter. */
+export function eventRows(events: readonly TimedEvent[], now: number): string {
   // One lock order for all, so that two transactions writing to two campaigns cannot deadlock.
   const rows = events
     .map((e) => ({
@@ -36,17 +60,7 @@ export async function appendEvents(
       at: at(e.at ?? now).toISOString(),
     }))
     .sort((a, b) => (a.campaign_id < b.campaign_id ? -1 : a.campaign_id > b.campaign_id ? 1 : 0));
-  const inserted = await tx.query(
-    `INSERT INTO events (campaign_id, at, actor, kind, host_id, guest_id, action_seq, reason, data)
-     SELECT (e->>'campaign_id')::uuid, (e->>'at')::timestamptz, e->>'actor', e->>'kind', e->>'host_id', e->>'guest_id',
-            (e->>'action_seq')::integer, e->>'reason', e->'data'
-     FROM jsonb_array_elements($1::text::jsonb) WITH ORDINALITY AS x(e, n)
-     CROSS JOIN LATERAL (SELECT pg_advisory_xact_lock(${ORDER_LOCK}, hashtext(e->>'campaign_id'))) AS ordered
-     ORDER BY n
-     RETURNING ${EVENT_COLUMNS}`,
-    [json(rows)],
-  );
-  return inserted.map(event);
+  return json(rows);
 }
 
 export async function listEvents(

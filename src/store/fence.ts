@@ -1,13 +1,28 @@
 import { Conflict, NotFound } from '../core/errors.js';
 import type { Queryable } from './database.js';
-import type { ActionRecord, CampaignState, HostState, LeaseFence } from './model.js';
-import { action, json, validCampaignId, ms } from './rows.js';
+import {
+  OPEN_ACTION_STATES,
+  type ActionRecord,
+  type ActionState,
+  type CampaignState,
+  type HostState,
+  type LeaseFence,
+} from './model.js';
+import { validCampaignId, ms } from './rows.js';
+
+/** What a change of an action is decided on: its state and who started it, not its spec. */
+export type ActionFence = Pick<
+  ActionRecord,
+  'seq' | 'host' | 'guest' | 'state' | 'attempts' | 'worker' | 'epoch' | 'stage'
+>;
 
 export interface HostContext {
   campaignState: CampaignState;
   hostState: HostState;
+  /** Actions on the host not yet settled, when no action was asked for. */
+  open?: number[];
   /** The action asked for with `action`, if the campaign has it, and whether its stage is approved. */
-  action?: { record: ActionRecord; approved: boolean };
+  action?: { record: ActionFence; approved: boolean };
 }
 
 /**
@@ -25,11 +40,33 @@ export async function checkFence(
   now: number,
   { live, action: seq }: { live: boolean; action?: number },
 ): Promise<HostContext> {
-  const [context] = await checkFences(tx, [
-    { lease, now, live, ...(seq === undefined ? {} : { action: seq }) },
-  ]);
+  if (seq === undefined) return checkHostFence(tx, lease, now, live);
+  const [context] = await checkFences(tx, [{ lease, now, live, action: seq }]);
   if (context instanceof Error) throw context;
   return context!;
+}
+
+/**
+ * A write about the host alone reads no action: a short statement, with the host's actions
+ * not yet settled (which a host's last write must find none of).
+ */
+async function checkHostFence(
+  tx: Queryable,
+  lease: LeaseFence,
+  now: number,
+  live: boolean,
+): Promise<HostContext> {
+  const [row] = await tx.query(
+    `SELECT c.state AS campaign_state, h.state AS host_state, l.worker, l.epoch, l.expires_at,
+       ARRAY(SELECT a.seq FROM actions a WHERE a.campaign_id = h.campaign_id AND a.host_id = h.host_id
+             AND a.state = ANY($3::text[]) ORDER BY a.seq) AS open
+     FROM campaign_hosts h
+     JOIN campaigns c ON c.id = h.campaign_id
+     LEFT JOIN host_leases l ON l.campaign_id = h.campaign_id AND l.host_id = h.host_id
+     WHERE h.campaign_id = $1 AND h.host_id = $2`,
+    [validCampaignId(lease.campaignId), lease.host, OPEN_ACTION_STATES],
+  );
+  return { ...evaluate(row, { lease, now, live }), open: ((row?.open ?? []) as unknown[]).map(Number) };
 }
 
 export interface FenceCheck {
@@ -54,25 +91,30 @@ export async function checkFences(
       return error as Error;
     }
   });
-  const asked = checks.flatMap((c, i) =>
-    valid[i] instanceof Error
-      ? []
-      : [{ i, campaign_id: c.lease.campaignId, host_id: c.lease.host, seq: c.action ?? null }],
-  );
+  const asked = checks.flatMap((c, i) => (valid[i] instanceof Error ? [] : [{ i, c }]));
+  // Arrays, not a JSON document: the planner knows how many rows unnest gives, so it looks
+  // each host up by its key rather than scanning every host of the campaign.
   const rows =
     asked.length === 0
       ? []
       : await tx.query(
           `SELECT r.i, c.state AS campaign_state, h.state AS host_state, l.worker, l.epoch, l.expires_at,
-                  to_jsonb(a) AS action,
+                  a.seq AS action_seq, a.host_id AS action_host, a.guest_id AS action_guest,
+                  a.state AS action_state, a.attempts AS action_attempts, a.worker AS action_worker,
+                  a.epoch AS action_epoch, a.stage AS action_stage,
                   (a.stage IS NULL OR EXISTS (SELECT 1 FROM stage_approvals s
                     WHERE s.campaign_id = a.campaign_id AND s.stage = a.stage)) AS approved
-           FROM jsonb_to_recordset($1::text::jsonb) AS r(i integer, campaign_id uuid, host_id text, seq integer)
+           FROM unnest($1::integer[], $2::uuid[], $3::text[], $4::integer[]) AS r(i, campaign_id, host_id, seq)
            JOIN campaign_hosts h ON h.campaign_id = r.campaign_id AND h.host_id = r.host_id
            JOIN campaigns c ON c.id = h.campaign_id
            LEFT JOIN host_leases l ON l.campaign_id = h.campaign_id AND l.host_id = h.host_id
            LEFT JOIN actions a ON a.campaign_id = r.campaign_id AND a.seq = r.seq`,
-          [json(asked)],
+          [
+            asked.map(({ i }) => i),
+            asked.map(({ c }) => c.lease.campaignId),
+            asked.map(({ c }) => c.lease.host),
+            asked.map(({ c }) => c.action ?? null),
+          ],
         );
   const byIndex = new Map(rows.map((row) => [Number(row.i), row]));
   return checks.map((check, i) => {
@@ -103,10 +145,22 @@ function evaluate(row: Record<string, unknown> | undefined, { lease, now, live }
   return {
     campaignState: row.campaign_state as CampaignState,
     hostState: row.host_state as HostState,
-    ...(row.action === null
+    ...(row.action_seq === null || row.action_seq === undefined
       ? {}
       : {
-          action: { record: action(row.action as Record<string, unknown>), approved: row.approved === true },
+          action: {
+            record: {
+              seq: Number(row.action_seq),
+              host: String(row.action_host),
+              guest: row.action_guest === null ? null : String(row.action_guest),
+              state: row.action_state as ActionState,
+              attempts: Number(row.action_attempts),
+              worker: row.action_worker === null ? null : String(row.action_worker),
+              epoch: row.action_epoch === null ? null : Number(row.action_epoch),
+              stage: row.action_stage === null ? null : String(row.action_stage),
+            },
+            approved: row.approved === true,
+          },
         }),
   };
 }

@@ -1,6 +1,7 @@
 export { openStore, type Store, type StoreOptions } from './open.js';
 export { createCampaignStore, type CampaignStore } from './campaign-store.js';
 export type { ActionNote, Outcome } from './actions.js';
+export type { AdmissionAsked } from './admission.js';
 export type { Database, Isolation, Queryable, Row, Unlisten } from './database.js';
 export { migrate } from './migrate.js';
 export { MIGRATIONS, type Migration } from './migrations/index.js';

@@ -181,5 +181,6 @@ export interface Progress {
  * campaign is not running, the host is not pending, an approval is missing).
  */
 export type Admission =
-  | { admitted: true; lease: HostLease }
+  /** With the host's actions as they stand once it is taken, which its worker starts from. */
+  | { admitted: true; lease: HostLease; actions: ActionRecord[] }
   | { admitted: false; why: 'limit' | 'held' | 'not-ready'; reason: string };

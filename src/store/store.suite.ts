@@ -323,6 +323,29 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         await store.setCampaignState(id, 'completed', ADMIN, T0 + 12);
       });
 
+      test("a host's last write sets its end state and lets its lease go, together or not at all", async () => {
+        const { id } = await runningCampaign(1);
+        const w = worker('w');
+        const lease = await activeHost(id, 'host-0', w);
+        await expect(store.leaveHost(lease, 'done', 'all done', T0)).rejects.toThrow(
+          /actions 0, 1, 2, 3, 4 are not/,
+        );
+        expect((await store.leases(id))[0]).toMatchObject({ worker: w });
+        for (const seq of await seqsOf(id, 'host-0')) await store.skipAction(lease, seq, 'test', T0);
+        expect(await store.leaveHost(lease, 'done', 'all done', T0 + 1)).toMatchObject({ state: 'done' });
+        expect((await store.leases(id))[0]).toMatchObject({ worker: null, epoch: lease.epoch });
+        const trail = (await store.events(id, { limit: 1000 })).slice(-2);
+        expect(trail.map((e) => [e.kind, e.actor, e.data])).toEqual([
+          ['host-state', w, { from: 'active', to: 'done' }],
+          ['lease-released', w, { epoch: lease.epoch }],
+        ]);
+        // Once let go, the lease fences the same write out: nothing changes.
+        const recorded = (await store.events(id, { limit: 1000 })).length;
+        await expect(store.leaveHost(lease, 'failed', 'again', T0 + 2)).rejects.toBeInstanceOf(Conflict);
+        expect(await store.events(id, { limit: 1000 })).toHaveLength(recorded);
+        expect((await store.hosts(id))[0]).toMatchObject({ state: 'done' });
+      });
+
       test('can be appended to a host when reality departs from the plan, numbered after the last', async () => {
         const { id, plan } = await runningCampaign(2);
         const lease = await activeHost(id, 'host-0', worker('w'));
@@ -514,6 +537,40 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
           ),
           { numRuns: 8 },
         );
+      });
+
+      test('admits many hosts at once as if one by one: in order, each counted with those before it', async () => {
+        const id = await limitedCampaign(5, 2);
+        const [a, b] = [worker('a'), worker('b')];
+        expect(await store.admitHost(id, 'host-3', b, 60_000, T0)).toMatchObject({ admitted: true });
+        const answers = await store.admitHosts(
+          id,
+          [
+            { host: 'host-0' },
+            { host: 'host-3' },
+            { host: 'host-0' },
+            { host: 'host-1' },
+            { host: 'host-9' },
+          ],
+          a,
+          60_000,
+          T0 + 1,
+        );
+        expect(answers.map((x) => (x.admitted ? 'admitted' : x.reason))).toEqual([
+          'admitted',
+          'host host-3 is active, not pending',
+          'host host-0 is active, not pending',
+          'the fleet has 2 hosts out of service (limit 2)',
+          `campaign ${id} has no host host-9`,
+        ]);
+        const first = answers[0]!;
+        expect(first.admitted && first.lease).toMatchObject({ host: 'host-0', worker: a, epoch: 1 });
+        // The host's actions come with it, so that its worker need not read them again.
+        expect(first.admitted && first.actions).toEqual(await store.actions(id, { host: 'host-0' }));
+        const states = Object.fromEntries((await store.hosts(id)).map((h) => [h.host, h.state]));
+        expect(states).toMatchObject({ 'host-0': 'active', 'host-1': 'pending', 'host-3': 'active' });
+        const trail = (await store.events(id, { limit: 1000 })).filter((e) => e.host === 'host-0');
+        expect(trail.map((e) => e.kind)).toEqual(['lease-acquired', 'host-state']);
       });
 
       test("waits for the approvals asked for, a service's owners' consent among them", async () => {

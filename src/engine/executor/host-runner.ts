@@ -29,9 +29,14 @@ const isRecovery = (a: ActionRecord) => a.spec.reason?.startsWith(RECOVERY) === 
  * unknown by a dead worker is first settled by asking the platform. Returns when the host is
  * done, failed, deferred, or when the host must wait (its lease lost, the campaign stopped).
  */
-export async function runHost(ctx: WorkerContext, lease: HostLease, control: HostControl): Promise<void> {
+export async function runHost(
+  ctx: WorkerContext,
+  lease: HostLease,
+  control: HostControl,
+  actions?: ActionRecord[],
+): Promise<void> {
   try {
-    await new HostRunner(ctx, lease, control).run();
+    await new HostRunner(ctx, lease, control).run(actions);
   } catch (error) {
     // The store said no: the lease was lost or the campaign stopped. The scheduler looks again.
     if (!(error instanceof Conflict)) throw error;
@@ -73,12 +78,13 @@ class HostRunner {
 
   private now = () => this.ctx.clock.now();
 
-  async run(): Promise<void> {
+  /** `actions`: the host's actions as read under this lease, if they were (by its admission). */
+  async run(actions?: ActionRecord[]): Promise<void> {
     const { store } = this.ctx;
     const state = this.ctx.hostStates.get(this.host);
     if (state !== 'pending' && state !== 'active') return store.releaseLease(this.lease, this.now());
     if (state === 'pending') await this.setState('active', 'its turn came');
-    this.actions = await store.actions(this.ctx.campaign, { host: this.host });
+    this.actions = actions ?? (await store.actions(this.ctx.campaign, { host: this.host }));
     for (const action of this.actions.filter(isOpen)) await this.reconcile(action);
 
     for (;;) {
@@ -157,7 +163,7 @@ class HostRunner {
     await this.flush();
     const started = await starting;
     this.replace(started);
-    const result = recorded(await this.perform(started, boot));
+    const result = recorded(await this.perform(started, boot, started.attempts === 1));
     this.finishing = store.finishAction(this.lease, action.seq, result, this.now()).then((record) => {
       this.replace(record);
     });
@@ -195,9 +201,15 @@ class HostRunner {
     await finishing;
   }
 
-  private perform(action: ActionRecord, boot: string | undefined): Promise<ActionResult> {
+  /** `neverCalled`: the action was just started for the first time, so no driver call was made for it yet. */
+  private perform(
+    action: ActionRecord,
+    boot: string | undefined,
+    neverCalled = false,
+  ): Promise<ActionResult> {
     return perform(this.ctx, action, {
       lease: this.lease,
+      neverCalled,
       ...(boot === undefined ? {} : { bootIdBefore: boot }),
       onMigrationFailure: (why) => this.control.migrationFailed(this.host, why),
     });
@@ -308,9 +320,8 @@ class HostRunner {
     for (const action of this.actions.filter((a) => a.state === 'pending'))
       this.replace(await this.ctx.store.skipAction(this.lease, action.seq, reason, this.now()));
     await this.event('alert', `host ${this.host} left out of service: ${reason}`);
-    await this.setState('failed', reason);
+    await this.leave('failed', reason);
     await this.control.hostFailed(this.host, reason);
-    await this.ctx.store.releaseLease(this.lease, this.now());
   }
 
   private async finish(failure: ActionRecord | undefined): Promise<void> {
@@ -324,27 +335,33 @@ class HostRunner {
     const recoveryFailed = this.actions.some((a) => isRecovery(a) && a.state === 'failed');
     if (recoveryFailed) {
       await this.event('alert', `host ${this.host} could not be brought back to service`);
-      await this.setState('failed', 'its recovery failed');
+      await this.leave('failed', 'its recovery failed');
       await this.control.hostFailed(this.host, 'its recovery failed');
     } else if (recovered) {
       const why =
         failure === undefined
           ? 'recalled'
           : `action ${failure.seq} (${failure.kind}) failed: ${describe(failure)}`;
-      const to: HostState = failure === undefined || failure.kind === 'migrate' ? 'deferred' : 'failed';
+      const to = failure === undefined || failure.kind === 'migrate' ? 'deferred' : 'failed';
       if (to === 'failed')
         await this.event('alert', `host ${this.host} back in service but not patched: ${why}`);
-      await this.setState(to, `brought back to service: ${why}`);
+      await this.leave(to, `brought back to service: ${why}`);
       if (to === 'failed') await this.control.hostFailed(this.host, why);
     } else {
-      await this.setState('done', 'every action succeeded');
+      await this.leave('done', 'every action succeeded');
     }
-    await this.ctx.store.releaseLease(this.lease, this.now());
   }
 
   private async setState(to: HostState, reason: string): Promise<void> {
     await this.flush();
     await this.ctx.store.setHostState(this.lease, to, reason, this.now());
+    this.ctx.hostStates.set(this.host, to);
+  }
+
+  /** The host's end state and its lease released, in one write. */
+  private async leave(to: 'done' | 'failed' | 'deferred', reason: string): Promise<void> {
+    await this.flush();
+    await this.ctx.store.leaveHost(this.lease, to, reason, this.now());
     this.ctx.hostStates.set(this.host, to);
   }
 

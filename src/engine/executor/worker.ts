@@ -1,11 +1,18 @@
 import { Conflict, HvpatchError } from '../../core/errors.js';
 import type { Clock, HostAgent, Platform } from '../../core/ports.js';
-import type { CampaignState, CampaignStore, HostLease, LeaseRecord } from '../../store/index.js';
+import type {
+  ActionRecord,
+  CampaignState,
+  CampaignStore,
+  HostLease,
+  LeaseRecord,
+} from '../../store/index.js';
 import { approvalsNeeded, hostPlans, OutCounter, ready, type HostPlan } from './admission.js';
 import { inventory, type WorkerContext } from './context.js';
 import { DEFAULT_STORE_DELAYS_MS, durableStore } from './durable.js';
 import { runHost, type HostControl } from './host-runner.js';
 import { DEFAULT_POLICY, type ExecutorPolicy } from './policy.js';
+import { withSharedHostList } from './shared-reads.js';
 
 /** The event a failed migration leaves; the threshold counts them across workers and restarts. */
 const MIGRATION_FAILED = 'migration-failed';
@@ -84,7 +91,7 @@ class Worker {
     const record = await store.campaign(options.campaign);
     this.ctx = {
       store,
-      platform: options.platform,
+      platform: withSharedHostList(options.platform),
       agent: options.agent,
       clock: options.clock,
       campaign: options.campaign,
@@ -162,7 +169,10 @@ class Worker {
     if (opening && [...needs.values()].some((keys) => keys.some((k) => !this.approved.has(k))))
       for (const a of await store.approvals(campaign)) this.approved.add(a.stage);
     const out = OutCounter.of(plan.limits.maxHostsOut, this.plans, states);
-    const room = () => this.inFlight.size < this.concurrency;
+    // Taken up together, in one transaction: the store counts each against the limits with
+    // those before it, as if they were asked for one by one.
+    const candidates: HostPlan[] = [];
+    const room = () => this.inFlight.size + candidates.length < this.concurrency;
     let admitted = 0;
     let busy = 0;
     for (const p of this.plans) {
@@ -180,32 +190,32 @@ class Worker {
         continue;
       }
       if (hostState !== 'pending' || !opening) continue;
-      const approvals = needs.get(p.host)!;
-      const missing = approvals.filter((k) => !this.approved.has(k));
+      const missing = needs.get(p.host)!.filter((k) => !this.approved.has(k));
       if (missing.length > 0) {
         await this.waiting(p.host, `waits for approval of ${missing.join(', ')}`);
         continue;
       }
       if (!ready(p, states) || !out.fits(p)) continue;
-      const admission = await store.admitHost(
-        campaign,
-        p.host,
-        this.ctx.worker,
-        this.ctx.leaseTtlMs,
-        this.now(),
-        {
-          approvals,
-        },
-      );
+      out.add(p);
+      candidates.push(p);
+    }
+    if (candidates.length === 0) return { admitted, busy };
+    const admissions = await store.admitHosts(
+      campaign,
+      candidates.map((p) => ({ host: p.host, approvals: needs.get(p.host)! })),
+      this.ctx.worker,
+      this.ctx.leaseTtlMs,
+      this.now(),
+    );
+    admissions.forEach((admission, i) => {
       if (!admission.admitted) {
         if (admission.why === 'held') busy++;
-        continue;
+        return;
       }
-      out.add(p);
-      states.set(p.host, 'active');
+      states.set(candidates[i]!.host, 'active');
       admitted++;
-      this.start(admission.lease);
-    }
+      this.start(admission.lease, admission.actions);
+    });
     return { admitted, busy };
   }
 
@@ -233,9 +243,10 @@ class Worker {
     );
   }
 
-  private start(lease: HostLease): void {
+  /** `actions`: the host's actions as its admission read them, when it was just admitted. */
+  private start(lease: HostLease, actions?: ActionRecord[]): void {
     this.handled.push(lease.host);
-    const done = runHost(this.ctx, lease, this.control()).then(
+    const done = runHost(this.ctx, lease, this.control(), actions).then(
       () => undefined,
       (error: unknown) => {
         if (!(error instanceof HvpatchError)) this.fatal ??= error;
