@@ -7,6 +7,22 @@ import { ACTION_CAMPAIGN_STATES, type ActionRecord, type ActionState, type HostL
 import { action, ACTION_COLUMNS, at, json } from './rows.js';
 
 /**
+ * The UPDATE of actions `a` to the rows `u` (target state, worker, epoch, at, detail) that
+ * both batched writes share: a start counts an attempt and clears the last outcome; an end
+ * stamps it.
+ */
+const UPDATE_ACTIONS_FROM_U = `UPDATE actions a SET
+         state = u.target,
+         attempts = a.attempts + CASE WHEN u.target = 'started' THEN 1 ELSE 0 END,
+         worker = CASE WHEN u.target = 'started' THEN u.worker ELSE a.worker END,
+         epoch = CASE WHEN u.target = 'started' THEN u.epoch ELSE a.epoch END,
+         started_at = CASE WHEN u.target = 'started' THEN u.at ELSE a.started_at END,
+         ended_at = CASE WHEN u.target = 'started' THEN NULL
+                         WHEN u.target IN ('succeeded', 'failed') THEN u.at ELSE a.ended_at END,
+         detail = CASE WHEN u.target = 'started' THEN NULL
+                       WHEN u.target IN ('succeeded', 'failed') THEN u.detail::jsonb ELSE a.detail END`;
+
+/**
  * Action state changes, each under the host's lease. The engine records `started` durably
  * before it calls a driver and the outcome after, so that after a crash every action is
  * pending, settled, or started with its outcome unknown, which only asking the platform can
@@ -123,16 +139,7 @@ async function changeAllowed(
     .sort((a, b) => (a.campaign_id < b.campaign_id ? -1 : a.campaign_id > b.campaign_id ? 1 : 0));
   const rows = await tx.query(
     `WITH changed AS (
-       UPDATE actions a SET
-         state = u.target,
-         attempts = a.attempts + CASE WHEN u.target = 'started' THEN 1 ELSE 0 END,
-         worker = CASE WHEN u.target = 'started' THEN u.worker ELSE a.worker END,
-         epoch = CASE WHEN u.target = 'started' THEN u.epoch ELSE a.epoch END,
-         started_at = CASE WHEN u.target = 'started' THEN u.at ELSE a.started_at END,
-         ended_at = CASE WHEN u.target = 'started' THEN NULL
-                         WHEN u.target IN ('succeeded', 'failed') THEN u.at ELSE a.ended_at END,
-         detail = CASE WHEN u.target = 'started' THEN NULL
-                       WHEN u.target IN ('succeeded', 'failed') THEN u.detail::jsonb ELSE a.detail END
+       ${UPDATE_ACTIONS_FROM_U}
        FROM unnest($1::integer[], $2::uuid[], $3::integer[], $4::text[], $5::text[], $6::text[], $7::text[],
                    $8::bigint[], $9::timestamptz[], $10::boolean[], $11::text[])
               AS u(i, campaign_id, seq, host_id, target, from_states, worker, epoch, at, live, detail)
@@ -252,16 +259,7 @@ async function changeChecked(
   // Arrays, as in the fence: each action is looked up by its key.
   const rows = await tx.query(
     `WITH changed AS (
-       UPDATE actions a SET
-         state = u.target,
-         attempts = a.attempts + CASE WHEN u.target = 'started' THEN 1 ELSE 0 END,
-         worker = CASE WHEN u.target = 'started' THEN u.worker ELSE a.worker END,
-         epoch = CASE WHEN u.target = 'started' THEN u.epoch ELSE a.epoch END,
-         started_at = CASE WHEN u.target = 'started' THEN u.at ELSE a.started_at END,
-         ended_at = CASE WHEN u.target = 'started' THEN NULL
-                         WHEN u.target IN ('succeeded', 'failed') THEN u.at ELSE a.ended_at END,
-         detail = CASE WHEN u.target = 'started' THEN NULL
-                       WHEN u.target IN ('succeeded', 'failed') THEN u.detail::jsonb ELSE a.detail END
+       ${UPDATE_ACTIONS_FROM_U}
        FROM unnest($1::uuid[], $2::integer[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[], $7::text[])
          AS u(campaign_id, seq, target, worker, epoch, at, detail)
        WHERE a.campaign_id = u.campaign_id AND a.seq = u.seq
