@@ -44,6 +44,17 @@ describe('hvpatch plan', () => {
       seen.add(move.guest!);
     }
     expect(plan.summary.lowerBound.migrations).toBeLessThanOrEqual(plan.summary.migrations);
+    // The generated DNS and directory VMs run Ubuntu packages older than the advisories'
+    // fixes: the plan patches them, in their order, with the arrays before the cluster.
+    const components = plan.fleet.components!;
+    expect(components.map((c) => c.kind)).toEqual(expect.arrayContaining(['dns', 'directory']));
+    const installs = plan.componentActions!.filter((a) => a.kind === 'install');
+    expect(installs.some((a) => a.packages!.some((p) => p.name === 'libssl3'))).toBe(true);
+    for (const component of components)
+      expect(
+        plan.componentActions!.filter((a) => a.component === component.id && a.kind === 'restart'),
+      ).toHaveLength(1);
+    expect(result.stdout).toMatch(/component {4}\S+-dns1: from 0s to /);
   });
 
   it('plans the same work with a baseline for comparison, as JSON', () => {

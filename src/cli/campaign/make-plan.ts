@@ -1,6 +1,12 @@
 import { BASELINES, planBaseline, type BaselineName } from '../../core/baselines/index.js';
 import { Policy, type Fleet } from '../../core/model/index.js';
-import { checkPlan, type HostWork, type Plan, type Violation } from '../../core/plan/index.js';
+import {
+  checkPlan,
+  type ComponentWork,
+  type HostWork,
+  type Plan,
+  type Violation,
+} from '../../core/plan/index.js';
 import { planCampaign, PLANNER_NAME } from '../../core/planner/index.js';
 
 export const PLANNERS = [PLANNER_NAME, ...Object.keys(BASELINES)];
@@ -9,6 +15,8 @@ export interface PlanRequest {
   fleet: Fleet;
   policy?: Policy;
   work: HostWork[];
+  /** Supporting components to patch in the plan's order; none when absent. */
+  componentWork?: ComponentWork[];
   startsAt: Date;
   planner: string;
 }
@@ -19,6 +27,7 @@ export function makePlan(request: PlanRequest): { plan: Plan; violations: Violat
     fleet: request.fleet,
     policy: request.policy ?? Policy.parse({}),
     work: request.work,
+    ...(request.componentWork && { componentWork: request.componentWork }),
     startsAt: request.startsAt.toISOString(),
   };
   const plan =

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
-import { workFromNeeds, type Plan } from '../../core/plan/index.js';
+import { computeComponentNeeds } from '../../core/needs/index.js';
+import { componentWorkFromNeeds, workFromNeeds, type Plan } from '../../core/plan/index.js';
 import { PLANNER_NAME } from '../../core/planner/index.js';
 import { makePlan, PLANNERS } from '../campaign/make-plan.js';
 import { addNeedsInputOptions, loadHostNeeds, type NeedsFlags } from '../needs/inputs.js';
@@ -33,7 +34,11 @@ daemon restarts, evacuate by live migration then reboot, in-place reboot with th
 consent, or defer), and orders hosts in stages and waves so that every guest that must move
 moves once, onto a host that needs nothing disruptive any more, under every limit. Every
 plan is replayed by an independent checker before it is written; the summary gives the
-lower bounds it is measured against. Baselines (cau, nova-evacuate, ansible-serial) plan
+lower bounds it is measured against. Supporting components (DNS, directory servers,
+storage arrays, switches) that need a fix or have firmware staged are planned too: in
+their patch order, one member of a redundancy group at a time, and before or after the
+clusters they name. hvpatch's engine patches the hosts; the components' timeline is for
+their own tools (\`componentActions\` in the plan file). Baselines (cau, nova-evacuate, ansible-serial) plan
 the same work the way those tools do, for comparison.
 
 Examples:
@@ -54,12 +59,23 @@ Examples:
         fleet: inputs.fleet,
         ...(inputs.policy && { policy: inputs.policy }),
         work: workFromNeeds(inputs.fleet, hosts, inputs.advisories),
+        componentWork: componentWorkFromNeeds(
+          inputs.fleet,
+          computeComponentNeeds(inputs.fleet.components, inputs.advisories),
+          inputs.advisories,
+        ),
         startsAt,
         planner: flags.planner,
       });
       if (flags.out !== undefined) await writeFile(flags.out, `${JSON.stringify(plan, null, 2)}\n`);
       if (flags.json)
-        printJson({ planner: plan.planner, summary: plan.summary, deferred: plan.deferred, violations });
+        printJson({
+          planner: plan.planner,
+          summary: plan.summary,
+          deferred: plan.deferred,
+          deferredComponents: plan.deferredComponents ?? [],
+          violations,
+        });
       else process.stdout.write(renderSummary(plan, violations.length, flags.out));
       process.exitCode = violations.length > 0 ? EXIT.failed : EXIT.ok;
     });
@@ -84,9 +100,29 @@ function renderSummary(plan: Plan, violations: number, out: string | undefined):
     `  downtime     ${summary.guestDowntimeS.toFixed(1)} s of guest downtime predicted in total`,
     `  checker      ${violations === 0 ? 'no violations' : `${violations} VIOLATIONS (the plan is not safe to run)`}`,
   ];
+  lines.push(...componentLines(plan));
   for (const { host, reason } of plan.deferred.slice(0, 20)) lines.push(`  deferred     ${host}: ${reason}`);
   if (plan.deferred.length > 20)
     lines.push(`  deferred     … and ${plan.deferred.length - 20} more (see the plan file)`);
   if (out !== undefined) lines.push(`wrote ${out}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Each component's window in the plan, in start order, and why any is deferred. */
+function componentLines(plan: Plan): string[] {
+  const spans = new Map<string, { startS: number; endS: number }>();
+  for (const action of plan.componentActions ?? []) {
+    const span = spans.get(action.component);
+    spans.set(action.component, {
+      startS: Math.min(span?.startS ?? Infinity, action.startS),
+      endS: Math.max(span?.endS ?? 0, action.endS),
+    });
+  }
+  const at = (seconds: number) => formatDuration(seconds * 1000);
+  const lines = [...spans]
+    .sort((a, b) => a[1].startS - b[1].startS)
+    .map(([component, span]) => `  component    ${component}: from ${at(span.startS)} to ${at(span.endS)}`);
+  for (const { component, reason } of plan.deferredComponents ?? [])
+    lines.push(`  component    ${component}: deferred, ${reason}`);
+  return lines;
 }

@@ -11,6 +11,7 @@ import {
   type Plan,
   type PlanningInput,
 } from '../plan/index.js';
+import { planWithComponents } from '../plan/with-components.js';
 import { ANSIBLE_SERIAL, CAU, NOVA_EVACUATE } from './rules.js';
 import { Scheduler, type Job } from './scheduler.js';
 import { FleetState } from './state.js';
@@ -25,9 +26,33 @@ export type BaselineName = keyof typeof BASELINES;
 /**
  * A plan as one of today's tools would carry it out, over the same model, limits and
  * checker as hvpatch's planner. The tools do not live patch, so a kernel fix a live patch
- * could carry means a reboot here; and they drain every host they patch.
+ * could carry means a reboot here; and they drain every host they patch. None of them
+ * knows the storage arrays or the switches: an operator patches the components the
+ * clusters wait for first, and starts the tool once they are all done.
  */
 export function planBaseline(name: BaselineName, input: PlanningInput): Plan {
+  return planWithComponents(input, (hosts) => {
+    const waitS = Math.max(0, ...(hosts.clusterNotBeforeS?.values() ?? []));
+    return later(toolRun(name, hosts), waitS, hosts);
+  });
+}
+
+/** The tool's run started `waitS` later. */
+function later(plan: Plan, waitS: number, input: PlanningInput): Plan {
+  if (waitS === 0) return plan;
+  const actions = plan.actions.map((action) => ({
+    ...action,
+    startS: action.startS + waitS,
+    endS: action.endS + waitS,
+  }));
+  return {
+    ...plan,
+    actions,
+    summary: planSummary({ ...plan, actions }, input.policy.migration, plan.summary.lowerBound),
+  };
+}
+
+function toolRun(name: BaselineName, input: PlanningInput): Plan {
   const rules = BASELINES[name];
   const fleet = planFleet(input.fleet, input.work);
   const limits = planLimits(input.fleet, input.policy);

@@ -22,3 +22,4 @@ export {
 } from './model.js';
 export { DEFAULT_DISRUPTION_RULES, createClassifier, type DisruptionRule, type RuleClass } from './rules.js';
 export { DisruptionRulesFile, rulesOfFile } from './rules-file.js';
+export { computeComponentNeeds, type ComponentNeeds } from './component.js';

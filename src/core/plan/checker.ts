@@ -1,3 +1,4 @@
+import { checkComponents } from './check-components.js';
 import { indexPlan, type PlanIndex } from './check-index.js';
 import { replay, type ReplayEnd } from './check-replay.js';
 import { buildTimeline } from './check-timeline.js';
@@ -16,6 +17,7 @@ export function checkPlan(plan: Plan): Violation[] {
   const timeline = buildTimeline(plan.actions, index);
   const end = replay(plan, index, timeline, findings);
   checkEndState(plan, index, end, findings);
+  checkComponents(plan, findings);
   return findings.list;
 }
 

@@ -22,6 +22,22 @@ export const GUEST_START_S = DEFAULT_TIMINGS.guestStartMs / 1000;
 export const DAEMON_RESTART_S = DEFAULT_TIMINGS.daemonRestartMs / 1000;
 export const LIVE_PATCH_S = DEFAULT_TIMINGS.livePatchMs / 1000;
 
+/**
+ * How long a supporting component is out for its restart, by kind. Illustrative figures
+ * from vendors' upgrade guides rather than measurements: a Linux VM reboots in about two
+ * minutes; an array controller's firmware activation (takeover, reboot, giveback) takes
+ * about half an hour; a switch reloads its image in about a quarter of an hour.
+ */
+const COMPONENT_RESTART_S: Record<string, number> = {
+  'storage-array': 1800,
+  switch: 900,
+};
+const VM_RESTART_S = 120;
+
+export function componentRestartS(kind: string): number {
+  return COMPONENT_RESTART_S[kind] ?? VM_RESTART_S;
+}
+
 export function installS(packageCount: number): number {
   return (
     (DEFAULT_TIMINGS.packageInstallBaseMs + DEFAULT_TIMINGS.packageInstallPerPackageMs * packageCount) / 1000

@@ -79,6 +79,18 @@ function kernelImages(
   const flavour = host.runningKernel
     ? /^\d+\.\d+\.\d+-\d+(-.+)$/.exec(host.runningKernel.release)?.[1]
     : undefined;
+  return newKernelImages(flavour, need, advisories);
+}
+
+/**
+ * The images an advisory lists for a kernel source's fixed version, of one flavour
+ * (`-generic`, `-kvm`; every flavour when unknown), the signed one where both are listed.
+ */
+export function newKernelImages(
+  flavour: string | undefined,
+  need: Pick<Need, 'package' | 'fixed' | 'advisories'>,
+  advisories: Map<string, Advisory>,
+): { name: string; version: string }[] {
   const images = new Map<string, string>();
   for (const id of need.advisories) {
     for (const affected of advisories.get(id)?.affected ?? []) {

@@ -1,5 +1,5 @@
 export * from './model.js';
-export type { HostWork, PlanningInput } from './input.js';
+export type { ComponentWork, HostWork, PlanningInput } from './input.js';
 export { workFromUpdates, rebootsWithoutLivePatch } from './input.js';
 export { checkPlan } from './checker.js';
 export { CONSTRAINTS, type Constraint, type Violation } from './violations.js';
@@ -30,3 +30,5 @@ export {
   rebootS,
 } from './durations.js';
 export { workFromNeeds } from './from-needs.js';
+export { componentWorkFromNeeds } from './component-work.js';
+export { planWithComponents, type HostPlanner } from './with-components.js';

@@ -30,13 +30,28 @@ export interface HostWork {
   severity?: Severity;
 }
 
+/** What one supporting component needs done: every need takes one restart of the component. */
+export interface ComponentWork {
+  component: string;
+  packages: { name: string; version: string }[];
+  /** Staged firmware the restart activates. */
+  firmware: { component: string; version: string }[];
+}
+
 export interface PlanningInput {
   fleet: Fleet;
   policy: Policy;
   /** Hosts without an entry need nothing. */
   work: HostWork[];
+  /** Supporting components without an entry (or all, when absent) need nothing. */
+  componentWork?: ComponentWork[];
   /** ISO instant of the campaign's second 0. */
   startsAt: string;
+  /**
+   * Per cluster, seconds before which none of its hosts may go out: the components it must
+   * come after are patched by then. Set by `planWithComponents` for the host planners.
+   */
+  clusterNotBeforeS?: ReadonlyMap<string, number>;
 }
 
 /** Whether a planner that never live patches must reboot the host. */

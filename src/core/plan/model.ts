@@ -99,6 +99,41 @@ export const PlanAction = z.object({
   reason: z.string().optional(),
 });
 
+/**
+ * Infrastructure around the hypervisors (DNS, directory servers, storage arrays, switches),
+ * patched in order and never two members of one redundancy group at once. `after*` and
+ * `before*` are the fleet's `patchAfter`/`patchBefore`, split by what they name.
+ */
+export const PlanComponent = z.object({
+  id: z.string(),
+  kind: z.string(),
+  redundancyGroup: z.string().nullable(),
+  /** Components patched before this one starts. */
+  afterComponents: z.array(z.string()),
+  /** Clusters whose hosts are all through before this one starts. */
+  afterClusters: z.array(z.string()),
+  /** Clusters none of whose hosts starts before this one is patched. */
+  beforeClusters: z.array(z.string()),
+});
+
+/**
+ * `restart` is the step that takes a component out of service in its redundancy group (a
+ * VM's reboot, an array controller's takeover and giveback around its firmware activation,
+ * a switch's reload); it is out until its `verify` ends.
+ */
+export const COMPONENT_ACTION_KINDS = ['install', 'restart', 'verify'] as const;
+
+export const ComponentAction = z.object({
+  kind: z.enum(COMPONENT_ACTION_KINDS),
+  component: z.string(),
+  startS: z.number().min(0),
+  endS: z.number().min(0),
+  /** For install: the packages and versions. */
+  packages: z.array(z.object({ name: z.string(), version: z.string() })).optional(),
+  /** For restart: the staged firmware versions it activates. */
+  firmware: z.array(z.object({ component: z.string(), version: z.string() })).optional(),
+});
+
 export const STRATEGIES = [
   'none',
   'live-patch',
@@ -121,11 +156,19 @@ export const Plan = z.object({
   planner: z.string(),
   /** ISO instant the campaign's second 0 maps to. */
   startsAt: z.string(),
-  fleet: z.object({ hosts: z.array(PlanHost), guests: z.array(PlanGuest) }),
+  fleet: z.object({
+    hosts: z.array(PlanHost),
+    guests: z.array(PlanGuest),
+    /** Present when the plan patches supporting components. */
+    components: z.array(PlanComponent).optional(),
+  }),
   limits: PlanLimits,
   strategies: z.array(HostStrategy),
   actions: z.array(PlanAction),
   deferred: z.array(z.object({ host: z.string(), reason: z.string() })),
+  /** The components' own timeline, on the same clock as `actions`. */
+  componentActions: z.array(ComponentAction).optional(),
+  deferredComponents: z.array(z.object({ component: z.string(), reason: z.string() })).optional(),
   summary: z.object({
     makespanS: z.number().min(0),
     migrations: z.number().int().min(0),
@@ -139,4 +182,6 @@ export type PlanGuest = z.infer<typeof PlanGuest>;
 export type PlanLimits = z.infer<typeof PlanLimits>;
 export type PlanAction = z.infer<typeof PlanAction>;
 export type HostStrategy = z.infer<typeof HostStrategy>;
+export type PlanComponent = z.infer<typeof PlanComponent>;
+export type ComponentAction = z.infer<typeof ComponentAction>;
 export type Plan = z.infer<typeof Plan>;

@@ -28,6 +28,8 @@ export const CONSTRAINTS = [
   'service-budget',
   'migrations-per-host',
   'migrations-per-link',
+  'redundancy-group',
+  'patch-order',
 ] as const;
 export type Constraint = (typeof CONSTRAINTS)[number];
 
@@ -38,6 +40,7 @@ export interface Violation {
   time: number;
   host?: string;
   guest?: string;
+  component?: string;
   message: string;
 }
 
@@ -53,7 +56,7 @@ export class Findings {
     constraint: Constraint,
     time: number,
     message: string,
-    at: { host?: string; guest?: string } = {},
+    at: { host?: string; guest?: string; component?: string } = {},
   ): void {
     this.list.push({ constraint, severity: severityOf(constraint), time, ...at, message });
   }

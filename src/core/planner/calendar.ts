@@ -12,7 +12,8 @@ const SEVERITIES = ['critical', 'high', 'medium', 'low', 'negligible'] as const;
 /**
  * When each host may be worked on: inside its cluster's maintenance windows (emergency
  * windows only for severities whose deadline allows them), outside every freeze that does
- * not exempt its severity. Undefined when the policy has neither windows nor freezes.
+ * not exempt its severity, and not before its cluster's `notBeforeS` (the supporting
+ * components it waits for are patched then). Undefined when nothing restricts any host.
  * Hosts sharing a cluster and severity share one list of intervals.
  */
 export function windowFit(
@@ -20,8 +21,10 @@ export function windowFit(
   startsAt: string,
   fleet: FleetIndex,
   tasks: readonly HostTask[],
+  clusterNotBeforeS: ReadonlyMap<string, number> = new Map(),
 ): WindowFit | undefined {
-  if (policy.windows.length === 0 && policy.freezes.length === 0) return undefined;
+  const waits = [...clusterNotBeforeS.values()].some((time) => time > 0);
+  if (policy.windows.length === 0 && policy.freezes.length === 0 && !waits) return undefined;
   const startMs = DateTime.fromISO(startsAt, { setZone: true }).toMillis();
   const severityOf = new Map(tasks.map((task) => [task.host, task.severity]));
   const cache = new Map<string, [number, number][]>();
@@ -36,7 +39,10 @@ export function windowFit(
     }
     return intervals;
   };
-  return (host, time, durationMs) => earliestFit(intervalsFor(host), time, durationMs);
+  const notBeforeMs = (host: number) =>
+    (clusterNotBeforeS.get(fleet.clusterIds[fleet.cluster[host]!]!) ?? 0) * 1000;
+  return (host, time, durationMs) =>
+    earliestFit(intervalsFor(host), Math.max(time, notBeforeMs(host)), durationMs);
 }
 
 function open(

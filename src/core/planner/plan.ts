@@ -1,5 +1,6 @@
 import { planFleet, planLimits } from '../plan/build.js';
 import { lowerBounds } from '../plan/bounds.js';
+import { planWithComponents } from '../plan/with-components.js';
 import type { Plan, PlanningInput, StageGate } from '../plan/index.js';
 import { toActions } from './actions.js';
 import { windowFit } from './calendar.js';
@@ -23,7 +24,7 @@ export const PLANNER_NAME = 'hvpatch';
  * the limits let it be. Deterministic: the same input gives the same plan.
  */
 export function planCampaign(input: PlanningInput): Plan {
-  return chosen(input).plan;
+  return planWithComponents(input, (hosts) => chosen(hosts).plan);
 }
 
 /** Fleets up to this many hosts are planned once per canary choice, and the best plan kept. */
@@ -100,7 +101,7 @@ function planWith(input: PlanningInput, prepared: Prepared): { plan: Plan; follo
       migrationSettings(input.policy.migration),
     ),
     timings: PLANNER_TIMINGS,
-    windows: windowFit(input.policy, input.startsAt, index, tasks),
+    windows: windowFit(input.policy, input.startsAt, index, tasks, input.clusterNotBeforeS),
     initiallyFinal: final,
   });
   const schedule = scheduler.run(0);

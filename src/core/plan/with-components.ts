@@ -1,0 +1,137 @@
+import {
+  planComponents,
+  scheduleComponents,
+  type ClusterDone,
+  type ClusterRelease,
+  type ComponentSchedule,
+} from './component-schedule.js';
+import type { PlanningInput } from './input.js';
+import type { Plan, PlanComponent } from './model.js';
+
+/** Plans the hosts of `input`, keeping each cluster's `clusterNotBeforeS`; hosts left out of `work` are not planned. */
+export type HostPlanner = (input: PlanningInput) => Plan;
+
+/**
+ * A plan for the hosts and the supporting components together. Components that must come
+ * before a cluster (its storage arrays) set when the cluster's hosts may start; components
+ * that come after a cluster start once its hosts are all through; so the hosts are planned
+ * with the first, the components after them, and again while a component that comes
+ * between two clusters moves a cluster's start (none of the generated fleets has one; any
+ * fleet may). Without component work this is the host planner's plan as it is.
+ */
+export function planWithComponents(input: PlanningInput, planHosts: HostPlanner): Plan {
+  const work = input.componentWork ?? [];
+  if (work.length === 0) return planHosts(input);
+  const components = planComponents(input.fleet, work);
+  const clusterOf = new Map(input.fleet.hosts.map((host) => [host.id, host.cluster]));
+  const clustersWithWork = new Set(input.work.map((entry) => clusterOf.get(entry.host)));
+  let release = scheduleComponents(components, work, (cluster) =>
+    clustersWithWork.has(cluster) ? { blockedBy: 'whose hosts are not planned yet' } : { endS: 0 },
+  ).release;
+  // Each round can only add a later start or unblock a cluster; past this many, what has
+  // not settled is deferred with its reason rather than planned against a moving order.
+  for (let round = 0; round <= components.length + 1; round++) {
+    const plan = planHosts(hostInput(input, release));
+    const schedule = scheduleComponents(components, work, clusterDoneIn(plan, clusterOf, release));
+    const unsettled = unsettledClusters(plan, clusterOf, release, schedule.release);
+    if (unsettled.length === 0) return withComponents(plan, input, release, components, schedule);
+    release = merged(release, schedule.release);
+    if (round === components.length + 1)
+      for (const cluster of unsettled)
+        release.blocked.set(cluster, 'its order with the supporting components did not settle');
+  }
+  const plan = planHosts(hostInput(input, release));
+  const schedule = scheduleComponents(components, work, clusterDoneIn(plan, clusterOf, release));
+  return withComponents(plan, input, release, components, schedule);
+}
+
+/** The input without the hosts of blocked clusters, with every cluster's earliest start. */
+function hostInput(input: PlanningInput, release: ClusterRelease): PlanningInput {
+  const clusterOf = new Map(input.fleet.hosts.map((host) => [host.id, host.cluster]));
+  return {
+    ...input,
+    work: input.work.filter((entry) => !release.blocked.has(clusterOf.get(entry.host)!)),
+    clusterNotBeforeS: release.notBeforeS,
+  };
+}
+
+function clusterDoneIn(
+  plan: Plan,
+  clusterOf: ReadonlyMap<string, string>,
+  release: ClusterRelease,
+): ClusterDone {
+  const endS = new Map<string, number>();
+  for (const action of plan.actions) {
+    const cluster = clusterOf.get(action.host)!;
+    endS.set(cluster, Math.max(endS.get(cluster) ?? 0, action.endS));
+  }
+  const deferredHost = new Map<string, string>();
+  for (const entry of plan.deferred) {
+    const cluster = clusterOf.get(entry.host)!;
+    if (!deferredHost.has(cluster)) deferredHost.set(cluster, entry.host);
+  }
+  return (cluster) => {
+    const waits = release.blocked.get(cluster);
+    if (waits !== undefined) return { blockedBy: `whose hosts are not planned: ${waits}` };
+    const host = deferredHost.get(cluster);
+    if (host !== undefined) return { blockedBy: `whose host ${host} is deferred` };
+    return { endS: endS.get(cluster) ?? 0 };
+  };
+}
+
+/**
+ * Clusters whose hosts the plan starts before the components they wait for are patched,
+ * or plans at all while those components are deferred: the plan must be made again.
+ */
+function unsettledClusters(
+  plan: Plan,
+  clusterOf: ReadonlyMap<string, string>,
+  used: ClusterRelease,
+  needed: ClusterRelease,
+): string[] {
+  const planned = new Set(plan.actions.map((action) => clusterOf.get(action.host)!));
+  const unsettled = new Set<string>();
+  for (const cluster of planned) {
+    if (needed.blocked.has(cluster)) unsettled.add(cluster);
+    if ((needed.notBeforeS.get(cluster) ?? 0) > (used.notBeforeS.get(cluster) ?? 0)) unsettled.add(cluster);
+  }
+  for (const cluster of used.blocked.keys()) if (!needed.blocked.has(cluster)) unsettled.add(cluster);
+  return [...unsettled].sort();
+}
+
+/** Later starts only grow, so the rounds cannot go back and forth. */
+function merged(used: ClusterRelease, needed: ClusterRelease): ClusterRelease {
+  const notBeforeS = new Map(used.notBeforeS);
+  for (const [cluster, time] of needed.notBeforeS)
+    notBeforeS.set(cluster, Math.max(notBeforeS.get(cluster) ?? 0, time));
+  return { notBeforeS, blocked: new Map(needed.blocked) };
+}
+
+function withComponents(
+  plan: Plan,
+  input: PlanningInput,
+  release: ClusterRelease,
+  components: PlanComponent[],
+  schedule: ComponentSchedule,
+): Plan {
+  const clusterOf = new Map(input.fleet.hosts.map((host) => [host.id, host.cluster]));
+  const blockedHosts = input.work
+    .filter((entry) => release.blocked.has(clusterOf.get(entry.host)!))
+    .map((entry) => ({ host: entry.host, reason: release.blocked.get(clusterOf.get(entry.host)!)! }));
+  const componentsEndS = schedule.actions.reduce((last, action) => Math.max(last, action.endS), 0);
+  return {
+    ...plan,
+    fleet: { ...plan.fleet, components },
+    deferred: [...plan.deferred, ...blockedHosts],
+    componentActions: schedule.actions,
+    deferredComponents: schedule.deferred,
+    summary: {
+      ...plan.summary,
+      makespanS: Math.max(plan.summary.makespanS, componentsEndS),
+      lowerBound: {
+        ...plan.summary.lowerBound,
+        makespanS: Math.max(plan.summary.lowerBound.makespanS, schedule.boundS),
+      },
+    },
+  };
+}
