@@ -1,5 +1,6 @@
 import { gbpsToMiBps } from '../sim/index.js';
 import { planFleet, planLimits } from './build.js';
+import { componentBounds, planComponents } from './component-schedule.js';
 import { hostDemands } from './demands.js';
 import { GUEST_START_S, GUEST_STOP_S } from './durations.js';
 import type { PlanningInput } from './input.js';
@@ -78,6 +79,15 @@ export interface LowerBounds {
     longestHostS: number;
     /** The largest of the terms above: seconds of work, before windows. */
     workS: number;
+    /**
+     * With supporting components to patch: their longest chain of steps (or a redundancy
+     * group's restarts one after another); and per cluster, the longest chain of the
+     * components it comes after followed by its hosts-out area over its limit (its hosts go
+     * out only once those are patched), and from the earliest such start the fleet's and
+     * failure domains' hosts-out, bandwidth and service terms. On the wall clock: windows
+     * only stretch what follows a start. 0 without.
+     */
+    componentsS: number;
   };
 }
 
@@ -194,11 +204,43 @@ export function lowerBounds(
     parts.longestHostS,
     parts.stagesS,
   );
+  // Every hosts-out, bandwidth and service term is work on hosts that starts only after
+  // the earliest cluster release; the single-host and stage terms may include an install,
+  // which may run before it, so they are left out.
+  const afterRelease = Math.max(
+    parts.hostsOutFleetS,
+    parts.hostsOutFailureDomainS,
+    parts.bandwidthS,
+    parts.serviceS,
+  );
+  const componentsS = componentTerm(input, limits, area.cluster, afterRelease);
   return {
     migrations,
-    makespanS: wallClockForWork(input.policy.windows, input.startsAt, workS),
-    parts: { ...parts, workS },
+    makespanS: Math.max(wallClockForWork(input.policy.windows, input.startsAt, workS), componentsS),
+    parts: { ...parts, workS, componentsS },
   };
+}
+
+/** See `componentsS`. */
+function componentTerm(
+  input: PlanningInput,
+  limits: PlanLimits,
+  clusterAreas: ReadonlyMap<string, number[]>,
+  afterEarliestS: number,
+): number {
+  const work = input.componentWork ?? [];
+  if (work.length === 0) return 0;
+  const { chainS, clusterReleaseS } = componentBounds(planComponents(input.fleet, work), work);
+  const sum = (list: readonly number[]) => list.reduce((total, seconds) => total + seconds, 0);
+  let term = chainS;
+  let earliestS = Infinity;
+  for (const [cluster, areas] of clusterAreas) {
+    const releaseS = clusterReleaseS.get(cluster) ?? 0;
+    earliestS = Math.min(earliestS, releaseS);
+    term = Math.max(term, releaseS + sum(areas) / limits.maxHostsOut.cluster);
+  }
+  if (Number.isFinite(earliestS)) term = Math.max(term, earliestS + afterEarliestS);
+  return term;
 }
 
 export interface StageGate {

@@ -48,8 +48,6 @@ export interface ComponentSchedule {
   actions: ComponentAction[];
   deferred: { component: string; reason: string }[];
   release: ClusterRelease;
-  /** What no schedule of these components can beat: the longest chain of their own steps. */
-  boundS: number;
 }
 
 /**
@@ -128,7 +126,6 @@ export function scheduleComponents(
     actions,
     deferred: [...deferred].map(([component, reason]) => ({ component, reason })),
     release: releaseOf(components, patchedS, deferred),
-    boundS: chainBound(components, workOf),
   };
 }
 
@@ -179,27 +176,34 @@ function releaseOf(
   return release;
 }
 
+/** What no schedule of the components can beat. */
+export interface ComponentBounds {
+  /** The longest chain of component steps, or a redundancy group's restarts one after another. */
+  chainS: number;
+  /** Per cluster, the earliest its hosts' work can start: the longest chain to it. */
+  clusterReleaseS: Map<string, number>;
+}
+
 /**
- * The longest chain of component steps: each component's install, restart and verify after
- * the components it comes after, and each redundancy group's restarts and verifies one
- * after another. Waits for clusters count as nothing, so it stays a bound.
+ * Each component's install, restart and verify after the components it comes after; each
+ * redundancy group's restarts and verifies one after another. Waits for clusters count as
+ * nothing, so these stay bounds.
  */
-function chainBound(
+export function componentBounds(
   components: readonly PlanComponent[],
-  workOf: ReadonlyMap<string, ComponentWork>,
-): number {
+  work: readonly ComponentWork[],
+): ComponentBounds {
+  const workOf = new Map(work.map((entry) => [entry.component, entry]));
   const byId = new Map(components.map((component) => [component.id, component]));
   const doneBy = new Map<string, number>();
-  const ownS = (component: PlanComponent) =>
-    (workOf.get(component.id)!.packages.length > 0
-      ? installS(workOf.get(component.id)!.packages.length)
-      : 0) +
-    componentRestartS(component.kind) +
-    VERIFY_S;
+  const ownS = (component: PlanComponent) => {
+    const packages = workOf.get(component.id)?.packages.length ?? 0;
+    return (packages > 0 ? installS(packages) : 0) + componentRestartS(component.kind) + VERIFY_S;
+  };
   const chain = (component: PlanComponent): number => {
     const known = doneBy.get(component.id);
     if (known !== undefined) return known;
-    // The fleet's ordering has no cycle (the fleet's validation refuses one).
+    // The fleet's ordering has no cycle (its validation refuses one); this guards anyway.
     doneBy.set(component.id, 0);
     let start = 0;
     for (const earlier of component.afterComponents) {
@@ -210,14 +214,18 @@ function chainBound(
     doneBy.set(component.id, done);
     return done;
   };
-  let bound = 0;
+  let chainS = 0;
   const groupS = new Map<string, number>();
+  const clusterReleaseS = new Map<string, number>();
   for (const component of components) {
-    bound = Math.max(bound, chain(component));
+    const done = chain(component);
+    chainS = Math.max(chainS, done);
+    for (const cluster of component.beforeClusters)
+      clusterReleaseS.set(cluster, Math.max(clusterReleaseS.get(cluster) ?? 0, done));
     const group = component.redundancyGroup;
     if (group !== null)
       groupS.set(group, (groupS.get(group) ?? 0) + componentRestartS(component.kind) + VERIFY_S);
   }
-  for (const total of groupS.values()) bound = Math.max(bound, total);
-  return bound;
+  for (const total of groupS.values()) chainS = Math.max(chainS, total);
+  return { chainS, clusterReleaseS };
 }

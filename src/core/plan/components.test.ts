@@ -4,7 +4,8 @@ import { planBaseline, type BaselineName } from '../baselines/index.js';
 import type { Component, Fleet } from '../model/index.js';
 import { planCampaign } from '../planner/index.js';
 import { checkPlan } from './checker.js';
-import { planComponents, scheduleComponents } from './component-schedule.js';
+import { lowerBounds } from './bounds.js';
+import { componentBounds, planComponents, scheduleComponents } from './component-schedule.js';
 import type { ComponentWork, PlanningInput } from './input.js';
 import { smallInput } from './input-fixtures.js';
 import type { Plan } from './model.js';
@@ -165,13 +166,20 @@ describe('supporting components in a plan', () => {
     },
   );
 
-  it('bounds the makespan by the longest chain of component steps', () => {
+  it('bounds the makespan by the longest chain of component steps and the clusters that wait for them', () => {
     const components = planComponents(input.fleet, input.componentWork!);
+    const bounds = componentBounds(components, input.componentWork!);
     const schedule = scheduleComponents(components, input.componentWork!, () => ({ endS: 0 }));
     const endS = Math.max(...schedule.actions.map((action) => action.endS));
-    expect(schedule.boundS).toBeGreaterThan(0);
-    expect(schedule.boundS).toBeLessThanOrEqual(endS);
-    expect(planCampaign(input).summary.lowerBound.makespanS).toBeGreaterThanOrEqual(schedule.boundS);
+    expect(bounds.chainS).toBeGreaterThan(0);
+    expect(bounds.chainS).toBeLessThanOrEqual(endS);
+    for (const [cluster, releaseS] of bounds.clusterReleaseS)
+      expect(releaseS).toBeLessThanOrEqual(schedule.release.notBeforeS.get(cluster)!);
+    const plan = planCampaign(input);
+    const { parts } = lowerBounds(input);
+    expect(parts.componentsS).toBeGreaterThan(bounds.chainS);
+    expect(plan.summary.lowerBound.makespanS).toBeGreaterThanOrEqual(parts.componentsS);
+    expect(plan.summary.makespanS).toBeGreaterThanOrEqual(plan.summary.lowerBound.makespanS);
   });
 
   it('leaves a plan without component work as the hosts’ plan alone', () => {
@@ -274,6 +282,7 @@ describe('components, on random fleets and orders', () => {
           const input = withComponentWork(base, [...base.fleet.components, ...added]);
           const plan = planner === 'hvpatch' ? planCampaign(input) : planBaseline(planner, input);
           expect(errors(plan)).toEqual([]);
+          expect(plan.summary.makespanS).toBeGreaterThanOrEqual(plan.summary.lowerBound.makespanS - 1e-6);
           const planned = new Set(plan.componentActions!.map((action) => action.component));
           const deferred = new Set(plan.deferredComponents!.map((entry) => entry.component));
           for (const component of input.fleet.components)

@@ -128,10 +128,6 @@ function withComponents(
     summary: {
       ...plan.summary,
       makespanS: Math.max(plan.summary.makespanS, componentsEndS),
-      lowerBound: {
-        ...plan.summary.lowerBound,
-        makespanS: Math.max(plan.summary.lowerBound.makespanS, schedule.boundS),
-      },
     },
   };
 }
