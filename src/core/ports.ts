@@ -98,6 +98,12 @@ export interface MigrationStatus {
 
 export interface Platform {
   listHosts(): Promise<PlatformHost[]>;
+  /**
+   * One host, as `listHosts` would show it, read without reading the others: what the engine
+   * asks before and after each disable or enable, at any fleet size. `NotFound` when the
+   * platform does not know the host.
+   */
+  getHost(id: string): Promise<PlatformHost>;
   /** Guests on one host, or on all hosts when `host` is absent. */
   listGuests(host?: string): Promise<PlatformGuest[]>;
   /** Keep the scheduler from placing guests on the host; guests already there stay. Idempotent. */

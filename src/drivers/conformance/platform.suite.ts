@@ -43,6 +43,26 @@ export function describePlatformConformance(
       expect(t).toMatchObject({ enabled: true, up: true });
     });
 
+    test('reads one host as the list shows it, and a disable or enable right after it', async () => {
+      const { platform, target } = await open();
+      const hosts = await platform.listHosts();
+      for (const host of hosts) expect(await platform.getHost(host.id)).toEqual(host);
+      await platform.disableHost(target, 'hvpatch conformance');
+      try {
+        expect(await platform.getHost(target)).toMatchObject({
+          id: target,
+          enabled: false,
+          disabledReason: 'hvpatch conformance',
+        });
+      } finally {
+        await platform.enableHost(target);
+      }
+      const enabled = await platform.getHost(target);
+      expect(enabled).toMatchObject({ id: target, enabled: true });
+      expect(enabled.disabledReason).toBeUndefined();
+      await expect(platform.getHost('no-such-host')).rejects.toBeInstanceOf(NotFound);
+    });
+
     test('lists the guests of a host and locates a guest', async () => {
       const { platform, guest, source } = await open();
       const onSource = await platform.listGuests(source);

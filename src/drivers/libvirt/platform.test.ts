@@ -110,6 +110,39 @@ function platformOn(fake: ReturnType<typeof world>, memoryCeilingMiB = 4096) {
 }
 
 describe('libvirt Platform', () => {
+  it('reads one host by asking only that host’s libvirtd, as the list shows it, and down when it does not answer', async () => {
+    const fake = world({
+      vm1: { host: 'a', state: 1, memoryKiB: 262144 },
+      vm2: { host: 'b', state: 1, memoryKiB: 524288 },
+    });
+    const asked: string[] = [];
+    let bDown = false;
+    const platform = platformOn({
+      ...fake,
+      spawn: (argv) => {
+        const uri = argv[argv.indexOf('--connect') + 1]!;
+        asked.push(uri);
+        if (bDown && uri.includes('//b/')) {
+          const stderr = 'error: failed to connect to the hypervisor\nerror: Connection refused';
+          return {
+            done: Promise.resolve({ code: 1, signal: null, stdout: '', stderr }),
+            kill: () => undefined,
+          };
+        }
+        return fake.spawn(argv);
+      },
+    });
+    const listed = await platform.listHosts();
+    asked.length = 0;
+    const a = await platform.getHost('a');
+    expect(a).toEqual(listed.find((h) => h.id === 'a'));
+    expect(a).toMatchObject({ enabled: true, up: true, memoryUsedMiB: 256 });
+    expect(new Set(asked)).toEqual(new Set(['qemu+tcp://a/system']));
+    bDown = true;
+    expect(await platform.getHost('b')).toMatchObject({ id: 'b', up: false, memoryUsedMiB: 0 });
+    await expect(platform.getHost('c')).rejects.toBeInstanceOf(NotFound);
+  });
+
   it('starts `virsh migrate --live --p2p` from the source towards the target URI, with the bandwidth cap', async () => {
     const fake = world({ vm1: { host: 'a', state: 1, memoryKiB: 262144 } });
     const platform = platformOn(fake);

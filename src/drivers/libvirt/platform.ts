@@ -71,18 +71,25 @@ export function createLibvirtPlatform(options: LibvirtPlatformOptions): Platform
     return found;
   };
 
+  /** One host's domains, or why it does not answer: a host that cannot be reached is an answer (down), not a failure. */
+  const domainsOrDown = async (h: LibvirtHost): Promise<Domain[] | HvpatchError> => {
+    try {
+      return await domainsOn(virsh, h);
+    } catch (error) {
+      if (!(error instanceof Unavailable || error instanceof TimedOut)) throw error;
+      return error;
+    }
+  };
+
   /** Every host's domains; a host that does not answer is left out (and named in `down`). */
   const survey = async () => {
     const down = new Map<string, HvpatchError>();
     const all: Domain[] = [];
     await Promise.all(
       [...hosts.values()].map(async (h) => {
-        try {
-          all.push(...(await domainsOn(virsh, h)));
-        } catch (error) {
-          if (!(error instanceof Unavailable || error instanceof TimedOut)) throw error;
-          down.set(h.id, error);
-        }
+        const domains = await domainsOrDown(h);
+        if (domains instanceof HvpatchError) down.set(h.id, domains);
+        else all.push(...domains);
       }),
     );
     return { all, down, placed: placeGuests(all) };
@@ -207,6 +214,14 @@ export function createLibvirtPlatform(options: LibvirtPlatformOptions): Platform
           hostView(h, down.has(h.id) ? undefined : all.filter((d) => d.host === h.id)),
         ),
       );
+    },
+
+    async getHost(hostId) {
+      const h = host(hostId);
+      // Only this host's libvirtd is asked: its own domains and the room held for migrations
+      // onto it are all that its view is made of.
+      const domains = await domainsOrDown(h);
+      return hostView(h, domains instanceof HvpatchError ? undefined : domains);
     },
 
     async listGuests(hostId) {

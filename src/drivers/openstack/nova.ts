@@ -3,7 +3,7 @@
  * per REST call an operator's script makes. No policy here: the Platform decides.
  */
 import type { z } from 'zod';
-import { Unavailable } from '../../core/errors.js';
+import { NotFound, Unavailable } from '../../core/errors.js';
 import {
   AggregateList,
   AvailabilityZoneList,
@@ -87,6 +87,26 @@ export function createNovaClient(session: Session) {
         const page = await get('compute', path, HypervisorList);
         return { items: page.hypervisors, links: page.hypervisors_links };
       }),
+
+    /**
+     * The compute nodes whose name contains `pattern` (≥ 2.53; an SQL LIKE, so `_` matches
+     * any character): one host's nodes without paging through the cloud's. Nova answers
+     * 404 when no node matches, which is an empty answer here; the pattern takes no paging.
+     */
+    hypervisorsNamedLike: async (pattern: string) => {
+      try {
+        return (
+          await get(
+            'compute',
+            `/os-hypervisors/detail?hypervisor_hostname_pattern=${q(pattern)}`,
+            HypervisorList,
+          )
+        ).hypervisors;
+      } catch (error) {
+        if (error instanceof NotFound) return [];
+        throw error;
+      }
+    },
 
     inventories: async (provider: string) =>
       (await get('placement', `/resource_providers/${q(provider)}/inventories`, Inventories)).inventories,

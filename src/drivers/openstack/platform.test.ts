@@ -88,7 +88,9 @@ function platformOn(routes: Record<string, Handler>) {
   };
 }
 
-const hypervisors = fixture('os-hypervisors-detail.json') as { hypervisors: { id: string }[] };
+const hypervisors = fixture('os-hypervisors-detail.json') as {
+  hypervisors: { id: string; hypervisor_hostname: string }[];
+};
 const placementRoutes = Object.fromEntries(
   hypervisors.hypervisors.flatMap((h) => [
     [`GET placement.test/resource_providers/${h.id}/inventories`, ok('placement-inventories.json')],
@@ -125,6 +127,44 @@ describe('the nova driver on recorded answers', () => {
       vcpuCeiling: 16_000,
       vcpuUsed: 2,
     });
+  });
+
+  it('reads one host through its service and the nodes named like it, as the list shows it', async () => {
+    const all = hypervisors.hypervisors;
+    const routes = (nodeNames: (host: string) => string) => ({
+      'GET nova.test/v2.1/os-services': ({ url }: { url: URL }) => {
+        const services = (fixture('os-services.json') as { services: { host: string }[] }).services;
+        const host = url.searchParams.get('host');
+        return { status: 200, body: { services: services.filter((s) => host === null || s.host === host) } };
+      },
+      'GET nova.test/v2.1/os-hypervisors/detail': ({ url }: { url: URL }) => {
+        const pattern = url.searchParams.get('hypervisor_hostname_pattern');
+        const renamed = all.map((h) => ({ ...h, hypervisor_hostname: nodeNames(h.hypervisor_hostname) }));
+        const matching = renamed.filter((h) => pattern === null || h.hypervisor_hostname.includes(pattern));
+        // As Nova does at ≥ 2.53: no node matching the pattern is a 404.
+        if (matching.length === 0)
+          return { status: 404, body: { itemNotFound: { code: 404, message: 'no match' } } };
+        return { status: 200, body: { hypervisors: matching } };
+      },
+      ...placementRoutes,
+    });
+    const named = platformOn(routes((name) => `${name}.example.org`));
+    const listed = await named.platform.listHosts();
+    named.cloud.calls.length = 0;
+    const host = await named.platform.getHost('fake-compute-3');
+    expect(host).toEqual(listed.find((h) => h.id === 'fake-compute-3'));
+    expect(named.cloud.calls).toEqual([
+      'GET nova.test/v2.1/os-services?binary=nova-compute&host=fake-compute-3',
+      'GET nova.test/v2.1/os-hypervisors/detail?hypervisor_hostname_pattern=fake-compute-3',
+      'GET placement.test/resource_providers/0af1800b-524c-440b-9e5c-a13019704c9c/inventories',
+      'GET placement.test/resource_providers/0af1800b-524c-440b-9e5c-a13019704c9c/usages',
+    ]);
+    // Nodes not named after their host: only the whole list tells which is whose.
+    const unnamed = platformOn(
+      routes((name) => `node-${all.findIndex((h) => h.hypervisor_hostname === name)}`),
+    );
+    expect(await unnamed.platform.getHost('fake-compute-3')).toEqual(host);
+    await expect(unnamed.platform.getHost('no-such-host')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('lists a host’s servers by UUID, across all projects, and refuses an unknown host', async () => {

@@ -16,7 +16,7 @@ import {
   phaseOf,
 } from './migration.js';
 import { createNovaClient, VERSION_HEADERS, type NovaClient } from './nova.js';
-import type { ComputeService, Migration, Server } from './schemas.js';
+import type { ComputeService, Hypervisor, Migration, Server } from './schemas.js';
 import { createSession, isApplicationCredential, type KeystoneAuth } from './session.js';
 import { fleetFromNova, type FleetOptions } from './inventory.js';
 import { readNovaInventory } from './inventory-read.js';
@@ -214,6 +214,25 @@ export function createNovaPlatform(options: NovaPlatformOptions): NovaPlatform {
     };
   };
 
+  /** A compute service as a host, with the capacity placement accounts on its nodes among `hypervisors`. */
+  const hostOf = async (svc: ComputeService, hypervisors: readonly Hypervisor[]): Promise<PlatformHost> => {
+    // One service may drive several nodes (ironic); the fake and libvirt drivers have one.
+    const nodes = await Promise.all(
+      hypervisors.filter((h) => h.service.host === svc.host).map((h) => capacity(h.id)),
+    );
+    const sum = (key: keyof (typeof nodes)[number]) => nodes.reduce((total, n) => total + n[key], 0);
+    return {
+      id: svc.host,
+      enabled: svc.status === 'enabled',
+      ...(svc.status === 'disabled' && svc.disabled_reason && { disabledReason: svc.disabled_reason }),
+      up: svc.state === 'up' && !svc.forced_down,
+      memoryCeilingMiB: sum('memoryCeilingMiB'),
+      memoryUsedMiB: sum('memoryUsedMiB'),
+      vcpuCeiling: sum('vcpuCeiling'),
+      vcpuUsed: sum('vcpuUsed'),
+    };
+  };
+
   const checkMovable = async (guest: string, targetHost: string) => {
     const [s, target] = await Promise.all([server(guest), service(targetHost)]);
     const host = s['OS-EXT-SRV-ATTR:host'];
@@ -281,25 +300,17 @@ export function createNovaPlatform(options: NovaPlatformOptions): NovaPlatform {
 
     async listHosts() {
       const [services, hypervisors] = await Promise.all([nova.computeServices(), nova.hypervisors()]);
-      return Promise.all(
-        services.map(async (svc): Promise<PlatformHost> => {
-          // One service may drive several nodes (ironic); the fake and libvirt drivers have one.
-          const nodes = await Promise.all(
-            hypervisors.filter((h) => h.service.host === svc.host).map((h) => capacity(h.id)),
-          );
-          const sum = (key: keyof (typeof nodes)[number]) => nodes.reduce((total, n) => total + n[key], 0);
-          return {
-            id: svc.host,
-            enabled: svc.status === 'enabled',
-            ...(svc.status === 'disabled' && svc.disabled_reason && { disabledReason: svc.disabled_reason }),
-            up: svc.state === 'up' && !svc.forced_down,
-            memoryCeilingMiB: sum('memoryCeilingMiB'),
-            memoryUsedMiB: sum('memoryUsedMiB'),
-            vcpuCeiling: sum('vcpuCeiling'),
-            vcpuUsed: sum('vcpuUsed'),
-          };
-        }),
-      );
+      return Promise.all(services.map((svc) => hostOf(svc, hypervisors)));
+    },
+
+    async getHost(id) {
+      const svc = await service(id);
+      const named = await nova.hypervisorsNamedLike(id);
+      // A node is usually named after its host (the libvirt driver names it by the host's
+      // FQDN, the fake driver by the host). When no node of this host carries its name,
+      // only the whole list can tell which nodes are its own.
+      const own = named.some((h) => h.service.host === id) ? named : await nova.hypervisors();
+      return hostOf(svc, own);
     },
 
     async listGuests(host) {

@@ -50,6 +50,7 @@ export const Hypervisor = z.object({
   /** The hypervisor's version as one integer: major × 1 000 000 + minor × 1 000 + micro. */
   hypervisor_version: z.number().nullish(),
 });
+export type Hypervisor = z.infer<typeof Hypervisor>;
 export const HypervisorList = z.object({ hypervisors: z.array(Hypervisor), hypervisors_links: Links });
 
 export const Server = z.object({

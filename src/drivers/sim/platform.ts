@@ -44,6 +44,7 @@ export function createSimPlatform({ runtime }: { runtime: SimRuntime }): Platfor
 
   return {
     listHosts: () => call.read('listHosts', {}, async () => [...sim.hosts()].map(platformHost)),
+    getHost: (id) => call.read('getHost', { host: id }, async () => platformHost(sim.host(id))),
     listGuests: (host) =>
       call.read('listGuests', { host }, async () => {
         const guests =

@@ -163,7 +163,7 @@ class HostRunner {
     await this.flush();
     const started = await starting;
     this.replace(started);
-    const result = recorded(await this.perform(started, boot, started.attempts === 1));
+    const result = recorded(await this.perform(started, boot));
     this.finishing = store.finishAction(this.lease, action.seq, result, this.now()).then((record) => {
       this.replace(record);
     });
@@ -201,15 +201,9 @@ class HostRunner {
     await finishing;
   }
 
-  /** `neverCalled`: the action was just started for the first time, so no driver call was made for it yet. */
-  private perform(
-    action: ActionRecord,
-    boot: string | undefined,
-    neverCalled = false,
-  ): Promise<ActionResult> {
+  private perform(action: ActionRecord, boot: string | undefined): Promise<ActionResult> {
     return perform(this.ctx, action, {
       lease: this.lease,
-      neverCalled,
       ...(boot === undefined ? {} : { bootIdBefore: boot }),
       onMigrationFailure: (why) => this.control.migrationFailed(this.host, why),
     });

@@ -22,11 +22,6 @@ export async function perform(
     onMigrationFailure: (why: string) => Promise<void>;
     /** The host's current lease, which budget holds are made under. */
     lease: LeaseFence;
-    /**
-     * The action was just started for the first time (its first attempt): no driver call was
-     * ever made for it, so there is no earlier call whose effect the first probe could find.
-     */
-    neverCalled?: boolean;
   },
 ): Promise<ActionResult> {
   const { lease } = hooks;
@@ -39,10 +34,7 @@ export async function perform(
   for (let attempt = 0; attempt < policy.attempts; attempt++) {
     if (attempt > 0) await clock.sleep(backoff(policy, attempt - 1));
     try {
-      const seen =
-        attempt === 0 && hooks.neverCalled && FLEET_PROBES.includes(action.kind)
-          ? ({ state: 'not-done' } as const)
-          : await probe(ctx, action, hooks.bootIdBefore);
+      const seen = await probe(ctx, action, hooks.bootIdBefore);
       if (seen.state === 'done') return succeeded(seen.detail);
       if (seen.state === 'impossible') return failed(seen.reason);
       if (seen.state === 'in-progress') {
@@ -63,14 +55,6 @@ export async function perform(
   }
   return failed(`gave up after ${policy.attempts} attempts: ${last}`);
 }
-
-/**
- * Kinds whose probe reads the whole fleet's host list (the platform has no read of one host):
- * before their first call it is skipped, since enabling or disabling a host that already is
- * changes nothing a second call would not, and at a thousand hosts in flight a read of every
- * host per action makes the engine's cost grow with the fleet. Later attempts probe as usual.
- */
-const FLEET_PROBES: readonly string[] = ['disable', 'enable'];
 
 /** The call itself; undefined when only asking the platform again can tell how it went. */
 async function act(

@@ -1,5 +1,5 @@
 import { NotFound, Unavailable } from '../../core/errors.js';
-import type { GuestLocation } from '../../core/ports.js';
+import type { GuestLocation, PlatformHost } from '../../core/ports.js';
 import { compareDebianVersions } from '../../core/versions/index.js';
 import type { ActionRecord } from '../../store/index.js';
 import type { WorkerContext } from './context.js';
@@ -29,19 +29,29 @@ async function locate(ctx: WorkerContext, guest: string): Promise<GuestLocation 
   }
 }
 
+/** The host as the platform sees it; NotFound when it was removed since planning, which no retry changes. */
+async function hostNamed(ctx: WorkerContext, host: string): Promise<PlatformHost | undefined> {
+  try {
+    return await ctx.platform.getHost(host);
+  } catch (error) {
+    if (error instanceof NotFound) return undefined;
+    throw error;
+  }
+}
+
 const gone = (guest: string): Probe => ({
   state: 'impossible',
   reason: `guest ${guest} no longer exists on the platform`,
 });
 
 export async function probe(ctx: WorkerContext, action: ActionRecord, bootIdBefore?: string): Promise<Probe> {
-  const { platform, agent } = ctx;
+  const { agent } = ctx;
   const spec = action.spec;
   switch (spec.kind) {
     case 'disable':
     case 'enable': {
-      const host = (await platform.listHosts()).find((h) => h.id === spec.host);
-      if (!host) return { state: 'impossible', reason: `the platform no longer lists host ${spec.host}` };
+      const host = await hostNamed(ctx, spec.host);
+      if (!host) return { state: 'impossible', reason: `the platform no longer knows host ${spec.host}` };
       return host.enabled === (spec.kind === 'enable') ? { state: 'done' } : { state: 'not-done' };
     }
     case 'migrate': {

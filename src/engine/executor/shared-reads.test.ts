@@ -23,6 +23,8 @@ describe('the shared host list', () => {
   it('is read once for the callers of one moment, however many awaits deep they ask', async () => {
     const { platform, counted } = countedPlatform();
     const shared = withSharedHostList(platform);
+    // The first caller asks from a promise continuation, as the engine's callers do.
+    await Promise.resolve();
     const deep = async () => {
       await Promise.resolve();
       await Promise.resolve();
@@ -44,6 +46,28 @@ describe('the shared host list', () => {
     const after = await shared.listHosts();
     expect(after.find((h) => h.id === host!.id)!.enabled).toBe(false);
     expect(counted.calls).toBe(3);
+  });
+
+  it('reads again for a caller joining after a first one that asked from a plain callback', async () => {
+    const { platform, counted } = countedPlatform();
+    const shared = withSharedHostList(platform);
+    const [host] = await platform.listHosts();
+    const enabledNow = async (list: Promise<{ id: string; enabled: boolean }[]>) =>
+      (await list).find((h) => h.id === host!.id)!.enabled;
+    counted.calls = 0;
+    const [first, second] = await new Promise<[boolean, boolean]>((resolve, reject) =>
+      setImmediate(() => {
+        const early = enabledNow(shared.listHosts());
+        // A continuation of the same callback: it runs after the first read has started.
+        const late = Promise.resolve().then(async () => {
+          await platform.disableHost(host!.id, 'test');
+          return enabledNow(shared.listHosts());
+        });
+        Promise.all([early, late]).then(resolve, reject);
+      }),
+    );
+    expect(counted.calls).toBe(2);
+    expect([first, second]).toEqual([true, false]);
   });
 
   it('hands a failure to every caller, even one the port throws before returning a promise', async () => {
