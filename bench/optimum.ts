@@ -2,8 +2,9 @@
  * `npm run bench -- optimum [--hosts 12] [--seeds 1-40]`: on small generated fleets (at
  * most 12 hosts, 8 guests per host, the default policy), hvpatch's makespan against the exact optimum of the
  * MIP in src/core/optimum, solved by HiGHS (WebAssembly). That model leaves out where
- * guests land, service budgets and migrations at once, so its optimum is at most the true
- * optimum, and hvpatch ÷ optimum is at most hvpatch's true optimality gap. Each fleet is
+ * guests land (beyond each move being no faster than over the fastest NIC of the hosts
+ * big enough to take its guest), service budgets and migrations at once, so its optimum
+ * is at most the true optimum, and hvpatch ÷ optimum is at most hvpatch's true optimality gap. Each fleet is
  * solved over the work hvpatch did (hosts it deferred left out), with hvpatch's stages and
  * its stops of consenting guests it found no room for. The bound printed is for the
  * objective's moves, so it can exceed the optimum where hvpatch stopped such guests.

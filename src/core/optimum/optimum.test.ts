@@ -96,6 +96,30 @@ describe('optimumModel', () => {
     );
   });
 
+  it('times a move no faster than over the fastest NIC of the hosts big enough for its guest', () => {
+    // host-0 (25 Gbit) sends a 48 GiB guest away; host-1 (10 Gbit, 128 GiB) can take it,
+    // host-2 (25 Gbit) only when it is as big: otherwise the move runs at 10 Gbit in every plan.
+    const input = (sourceGbps: number, fastHostMiB: number): PlanningInput => {
+      const fleet: Fleet = smallFleet(
+        [
+          { migrationBandwidthGbps: sourceGbps, memoryMiB: 131_072 },
+          { migrationBandwidthGbps: 10, memoryMiB: 131_072 },
+          { migrationBandwidthGbps: 25, memoryMiB: fastHostMiB },
+        ],
+        [{ host: 'host-0', memoryMiB: 49_152, vcpu: 2 }],
+      );
+      return {
+        fleet,
+        policy: Policy.parse({}),
+        work: workFromUpdates(fleet, (host) => (host.id === 'host-0' ? KERNEL : [])),
+        startsAt: '2026-01-05T00:00:00Z',
+      };
+    };
+    const onlySlowBigEnough = solve(optimumModel(input(25, 32_768)).lp);
+    expect(onlySlowBigEnough).toBeCloseTo(solve(optimumModel(input(10, 32_768)).lp), 3);
+    expect(solve(optimumModel(input(25, 131_072)).lp)).toBeLessThan(onlySlowBigEnough - 1);
+  });
+
   it('refuses fleets past 12 hosts and campaigns with windows, naming the field', () => {
     expect(() => optimumModel(smallInput({ hosts: 13, seed: 1 }))).toThrow(BadInput);
     const windows = [

@@ -6,7 +6,7 @@ import type { PlannerTimings } from './timings.js';
 
 /** The order hosts wait in, and the size order used while room is scarce. */
 export interface HostOrder {
-  /** Deadline, then severity, then longest first. */
+  /** Deadline, then severity, then longest first (or the given ranking). */
   sort(hosts: number[]): void;
   /** How long the host's work is expected to keep it out of service. */
   estimateMs(h: number): number;
@@ -20,6 +20,8 @@ export function hostOrder(
   tasks: readonly HostTask[],
   timings: PlannerTimings,
   limits: Limits,
+  /** Per host, its place among hosts of equal deadline and severity, instead of longest first. */
+  ranking?: Int32Array,
 ): HostOrder {
   const H = fleet.hosts.length;
   const due = new Float64Array(H).fill(Infinity);
@@ -40,7 +42,10 @@ export function hostOrder(
     // Infinity - Infinity is NaN, which is falsy: hosts without deadlines fall through to the next key.
     sort: (hosts) =>
       hosts.sort(
-        (a, b) => due[a]! - due[b]! || severity[a]! - severity[b]! || estimate[b]! - estimate[a]! || a - b,
+        (a, b) =>
+          due[a]! - due[b]! ||
+          severity[a]! - severity[b]! ||
+          (ranking ? ranking[a]! - ranking[b]! : estimate[b]! - estimate[a]! || a - b),
       ),
     estimateMs: (h) => estimate[h]!,
     load: (h) => load[h]!,

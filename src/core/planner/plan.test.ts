@@ -216,7 +216,7 @@ describe('planCampaign', () => {
     expect(new Set(plan.actions.filter((a) => a.stage === 'canary').map((a) => a.host))).toEqual(
       new Set(['h2']),
     );
-    expect(followedStageGates(input, plan)).toEqual(stageGates(input));
+    expect(followedStageGates(input, plan)).toEqual(stageGates(input, plan));
   });
 
   it('lets a canary with no patched host to go to make its own room first, then soaks it', () => {
@@ -235,7 +235,7 @@ describe('planCampaign', () => {
     expect(install.startS).toBeLessThan(Math.max(...moves.map((move) => move.endS)));
     const fleetStart = Math.min(...plan.actions.filter((a) => a.stage === 'fleet').map((a) => a.startS));
     expect(fleetStart).toBeGreaterThanOrEqual(Math.max(...canary.map((a) => a.endS)) + 30 * 60);
-    expect(followedStageGates(input, plan)).toEqual(stageGates(input));
+    expect(followedStageGates(input, plan)).toEqual(stageGates(input, plan));
     expect(plan.strategies.find((s) => s.host === 'h1')!.explanation).toMatch(
       /No patched host had room for its guests before the stages after it, so it went first and put 2 of them on hosts not patched yet/,
     );

@@ -83,7 +83,7 @@ export function replan(
     strategies,
     actions,
     deferred,
-    summary: summarize(actions, fleet, migrations, plan.summary.lowerBound),
+    summary: { ...summarize(actions, fleet, migrations), lowerBound: plan.summary.lowerBound },
   };
 }
 

@@ -27,6 +27,8 @@ export interface SchedulerInput {
   initiallyFinal: Uint8Array;
   /** For a replan: what is under way at the start. */
   seed?: Seed;
+  /** Per host, its place in the queue among hosts of equal deadline and severity; absent: longest first. */
+  ranking?: Int32Array;
 }
 
 /** The state of a campaign under way, from which a replan goes on. */

@@ -117,7 +117,7 @@ export class Scheduler implements JobContext {
     this.roomWhy = new Array<string>(H);
     if (input.seed) this.applySeed(input.seed);
     // After the seed, so that hosts are sized by the guests they hold now.
-    this.order = hostOrder(fleet, this.ledger, input.tasks, input.timings, input.limits);
+    this.order = hostOrder(fleet, this.ledger, input.tasks, input.timings, input.limits, input.ranking);
   }
 
   get limits(): Limits {
@@ -254,6 +254,11 @@ export class Scheduler implements JobContext {
 
   hostBack(job: HostJob): void {
     this.putBack(job.host);
+    // Back in service it may take guests at once, though guests it stopped are still starting: they never left its room.
+    if (!this.ledger.final[job.host]) {
+      this.ledger.markFinal(job.host);
+      this.wakeGroup(this.input.fleet.group[job.host]!);
+    }
   }
 
   jobDone(job: HostJob, end: number): void {

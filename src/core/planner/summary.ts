@@ -20,8 +20,7 @@ export function summarize(
   actions: readonly PlanAction[],
   fleet: FleetIndex,
   model: MigrationModel,
-  lowerBound: Plan['summary']['lowerBound'],
-): Plan['summary'] {
+): Omit<Plan['summary'], 'lowerBound'> {
   let makespanS = 0;
   for (const action of actions) makespanS = Math.max(makespanS, action.endS);
   const where = Int32Array.from(fleet.guestHost, (h, g) => (fleet.running[g] ? h : -1));
@@ -63,7 +62,7 @@ export function summarize(
     }
   }
   for (const stopped of stoppedAt.values()) downtimeS += makespanS - stopped;
-  return { makespanS, migrations, guestDowntimeS: downtimeS, lowerBound };
+  return { makespanS, migrations, guestDowntimeS: downtimeS };
 }
 
 /**
