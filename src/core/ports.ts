@@ -232,4 +232,11 @@ export interface Firmware {
 }
 
 /** Names of port operations, for naming a call in faults, logs and audit records. */
+// Guest OS: the policy's offline patch hook (model/policy.ts GuestPatchHook).
+
+/** Patches one stopped guest's OS before it is started again; idempotent. */
+export interface GuestPatcher {
+  patch(guest: string, host: string): Promise<void>;
+}
+
 export type PortOperation = keyof Platform | keyof HostAgent | keyof Firmware;

@@ -167,6 +167,22 @@ export const Migration = z.strictObject({
   timeoutPerGiB: Duration.default(800_000),
 });
 
+/**
+ * A command the engine runs for each guest a campaign has stopped anyway (cold moves, in-place
+ * reboots), just before starting it again: the one moment its OS can be patched offline
+ * (`virt-customize --update`, a configuration-management run against the disk) without a
+ * disruption of its own. `{guest}` and `{host}` in the arguments are replaced. It must be
+ * safe to run twice: after a crash the engine cannot tell whether it ran. A hook that fails
+ * or times out is recorded and the guest is started all the same: it must not stay down.
+ */
+export const GuestPatchHook = z.strictObject({
+  command: z.array(z.string().min(1)).min(1),
+  /** What the plan counts for it, per guest. */
+  expected: Duration.default(300_000),
+  /** Killed past this. */
+  timeout: Duration.default(900_000),
+});
+
 export const Policy = z.strictObject({
   $schema: z.string().optional(),
   kind: z.literal('Policy').optional(),
@@ -190,6 +206,8 @@ export const Policy = z.strictObject({
     })
     .default({ ownerConsent: [] }),
   migration: Migration.default(Migration.parse({})),
+  /** Absent: stopped guests are started again as they were. */
+  guestPatchHook: GuestPatchHook.optional(),
 });
 
 export type TimeZone = z.infer<typeof TimeZone>;
@@ -198,6 +216,7 @@ export type Window = z.infer<typeof Window>;
 export type Freeze = z.infer<typeof Freeze>;
 export type Concurrency = z.infer<typeof Concurrency>;
 export type Severity = z.infer<typeof Severity>;
+export type GuestPatchHook = z.infer<typeof GuestPatchHook>;
 export type Deadline = z.infer<typeof Deadline>;
 export type Stage = z.infer<typeof Stage>;
 export type FailureThresholds = z.infer<typeof FailureThresholds>;

@@ -38,6 +38,15 @@ export function planComponents(
 /** When a cluster's hosts are all through, or why they never are in the plan at hand. */
 export type ClusterDone = (cluster: string) => { endS: number } | { blockedBy: string };
 
+/**
+ * For a replan: the components' actions already started, kept as they are, and the time
+ * from which the others may start.
+ */
+export interface ComponentsUnderWay {
+  fromS: number;
+  kept: readonly ComponentAction[];
+}
+
 /** What the host planners must keep to: per cluster, not before, or not at all and why. */
 export interface ClusterRelease {
   notBeforeS: Map<string, number>;
@@ -60,13 +69,21 @@ export function scheduleComponents(
   components: readonly PlanComponent[],
   work: readonly ComponentWork[],
   clusterDone: ClusterDone,
+  from: ComponentsUnderWay = { fromS: 0, kept: [] },
 ): ComponentSchedule {
   const workOf = new Map(work.map((entry) => [entry.component, entry]));
   const patchedS = new Map<string, number>();
   const deferred = new Map<string, string>();
   const groupFreeS = new Map<string, number>();
-  const actions: ComponentAction[] = [];
-  const pending = [...components];
+  const actions: ComponentAction[] = [...from.kept];
+  const groupOf = new Map(components.map((component) => [component.id, component.redundancyGroup]));
+  for (const action of from.kept) {
+    patchedS.set(action.component, Math.max(patchedS.get(action.component) ?? 0, action.endS));
+    const group = groupOf.get(action.component);
+    if (group !== null && group !== undefined && action.kind !== 'install')
+      groupFreeS.set(group, Math.max(groupFreeS.get(group) ?? 0, action.endS));
+  }
+  const pending = components.filter((component) => !patchedS.has(component.id));
   while (pending.length > 0) {
     let pick = -1;
     let pickReadyS = Infinity;
@@ -79,9 +96,10 @@ export function scheduleComponents(
         blockedReason = ready.blockedBy;
         break;
       }
-      if (ready.readyS < pickReadyS) {
+      const readyS = Math.max(from.fromS, ready.readyS);
+      if (readyS < pickReadyS) {
         pick = i;
-        pickReadyS = ready.readyS;
+        pickReadyS = readyS;
       }
     }
     if (pick < 0) {

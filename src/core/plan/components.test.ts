@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planBaseline, type BaselineName } from '../baselines/index.js';
 import type { Component, Fleet } from '../model/index.js';
-import { planCampaign } from '../planner/index.js';
+import { planCampaign, replan } from '../planner/index.js';
 import { checkPlan } from './checker.js';
 import { lowerBounds } from './bounds.js';
 import { componentBounds, planComponents, scheduleComponents } from './component-schedule.js';
@@ -291,5 +291,73 @@ describe('components, on random fleets and orders', () => {
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('replanning a plan with components', () => {
+  const base = splitClusters(smallInput({ hosts: 24, seed: 11 }), 3);
+  const clusters = [...new Set(base.fleet.hosts.map((host) => host.cluster))] as [string, string, string];
+  const between: Component = {
+    id: 'between',
+    kind: 'load-balancer',
+    patchAfter: [clusters[0]],
+    patchBefore: [clusters[2]],
+    firmware: [{ component: 'other', version: '1', staged: '2' }],
+    packages: [],
+  };
+  const plan = planCampaign(withComponentWork(base, [...base.fleet.components, between]));
+
+  it('keeps the components already started and times the others after the hosts’ new plan', () => {
+    expect(errors(plan)).toEqual([]);
+    for (const share of [0, 0.1, 0.4, 0.7]) {
+      const nowS = plan.summary.makespanS * share + 0.0005;
+      // A host of the first cluster that has not rebooted yet never comes back: the
+      // component after that cluster can no longer be patched, nor the cluster after it.
+      const late = plan.actions.find(
+        (action) =>
+          action.kind === 'reboot' &&
+          action.startS >= nowS &&
+          plan.fleet.hosts.find((host) => host.id === action.host)!.cluster === clusters[0],
+      );
+      const next = replan(plan, nowS, []);
+      expect(errors(next)).toEqual([]);
+      const started = (p: Plan) => p.componentActions!.filter((action) => action.startS < nowS);
+      expect(started(next)).toEqual(started(plan));
+      expect(next.fleet.components).toEqual(plan.fleet.components);
+      if (late === undefined) continue;
+      // A host that did not come back is reported at its reboot, so only from then on.
+      const down = replan(plan, late.endS + 1, [{ kind: 'host-down', host: late.host }]);
+      expect(errors(down).map((finding) => finding.message)).toEqual([
+        `${late.host} is left disabled at the end`,
+      ]);
+      expect(down.deferredComponents!.map((entry) => entry.component)).toContain('between');
+      const waiting = down.deferred.filter((entry) => /component between, which is deferred/.test(entry.reason));
+      expect(waiting.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('notice periods in the plan', () => {
+  it('starts no host whose guests it disrupts before their service’s notice period has run', () => {
+    const input = smallInput({ hosts: 12, seed: 5 });
+    const counted = new Map<string, number>();
+    for (const guest of input.fleet.guests)
+      if (guest.service !== undefined) counted.set(guest.service, (counted.get(guest.service) ?? 0) + 1);
+    const [service] = [...counted].sort((a, b) => b[1] - a[1])[0]!;
+    const noticeMs = 2 * 3_600_000;
+    const services = input.fleet.services.map((entry) =>
+      entry.id === service ? { ...entry, noticePeriod: noticeMs } : entry,
+    );
+    const plan = planCampaign({ ...input, fleet: { ...input.fleet, services } });
+    expect(errors(plan)).toEqual([]);
+    const carrying = new Set(
+      plan.fleet.guests.filter((guest) => guest.service === service).map((guest) => guest.host),
+    );
+    const disruptive = plan.actions.filter(
+      (action) =>
+        carrying.has(action.host) && ['disable', 'migrate', 'stop-guest', 'reboot'].includes(action.kind),
+    );
+    expect(disruptive.length).toBeGreaterThan(0);
+    for (const action of disruptive) expect(action.startS).toBeGreaterThanOrEqual(noticeMs / 1000);
   });
 });

@@ -92,6 +92,8 @@ export const PlanAction = z.object({
   /** Stage name and wave number, for display and approvals. */
   stage: z.string().optional(),
   wave: z.number().int().min(0).optional(),
+  /** For start-guest: run the policy's guest patch hook first, while the guest is stopped anyway. */
+  patchGuest: z.boolean().optional(),
   /**
    * For a migrate that moves a guest again: why. A justified second move is reported as a
    * notice, an unexplained one as a violation of "moves at most once".
@@ -156,6 +158,11 @@ export const Plan = z.object({
   planner: z.string(),
   /** ISO instant the campaign's second 0 maps to. */
   startsAt: z.string(),
+  /**
+   * Present when the plan runs the policy's guest patch hook: the seconds it counts for it
+   * in each `start-guest` (those actions say `patchGuest`).
+   */
+  guestPatchS: z.number().min(0).optional(),
   fleet: z.object({
     hosts: z.array(PlanHost),
     guests: z.array(PlanGuest),

@@ -4,8 +4,9 @@ import {
   type ClusterDone,
   type ClusterRelease,
   type ComponentSchedule,
+  type ComponentsUnderWay,
 } from './component-schedule.js';
-import type { PlanningInput } from './input.js';
+import type { ComponentWork, PlanningInput } from './input.js';
 import type { Plan, PlanComponent } from './model.js';
 
 /** Plans the hosts of `input`, keeping each cluster's `clusterNotBeforeS`; hosts left out of `work` are not planned. */
@@ -22,27 +23,60 @@ export type HostPlanner = (input: PlanningInput) => Plan;
 export function planWithComponents(input: PlanningInput, planHosts: HostPlanner): Plan {
   const work = input.componentWork ?? [];
   if (work.length === 0) return planHosts(input);
-  const components = planComponents(input.fleet, work);
-  const clusterOf = new Map(input.fleet.hosts.map((host) => [host.id, host.cluster]));
-  const clustersWithWork = new Set(input.work.map((entry) => clusterOf.get(entry.host)));
-  let release = scheduleComponents(components, work, (cluster) =>
-    clustersWithWork.has(cluster) ? { blockedBy: 'whose hosts are not planned yet' } : { endS: 0 },
+  return settleComponents(
+    {
+      components: planComponents(input.fleet, work),
+      work,
+      clusterOf: new Map(input.fleet.hosts.map((host) => [host.id, host.cluster])),
+      hostsWithWork: input.work.map((entry) => entry.host),
+    },
+    (release) => planHosts(hostInput(input, release)),
+  );
+}
+
+/** The components of a plan and what the hosts' plans must be read with. */
+export interface ComponentSetup {
+  components: PlanComponent[];
+  work: ComponentWork[];
+  /** Host → cluster, for every host of the fleet. */
+  clusterOf: ReadonlyMap<string, string>;
+  /** Hosts with work to plan: those of a blocked cluster are deferred with its reason. */
+  hostsWithWork: readonly string[];
+  /** For a replan: the components' actions under way. */
+  underWay?: ComponentsUnderWay;
+}
+
+/**
+ * Plans the hosts (`planHosts`, which keeps to the release it is given: no host of a
+ * cluster starts before its `notBeforeS`, none of a blocked cluster at all) and the
+ * components together, until the components' schedule asks nothing of the hosts' plan
+ * that it did not keep.
+ */
+export function settleComponents(setup: ComponentSetup, planHosts: (release: ClusterRelease) => Plan): Plan {
+  const { components, work, clusterOf, underWay } = setup;
+  const clustersWithWork = new Set(setup.hostsWithWork.map((host) => clusterOf.get(host)));
+  let release = scheduleComponents(
+    components,
+    work,
+    (cluster) =>
+      clustersWithWork.has(cluster) ? { blockedBy: 'whose hosts are not planned yet' } : { endS: 0 },
+    underWay,
   ).release;
   // Each round can only add a later start or unblock a cluster; past this many, what has
   // not settled is deferred with its reason rather than planned against a moving order.
   for (let round = 0; round <= components.length + 1; round++) {
-    const plan = planHosts(hostInput(input, release));
-    const schedule = scheduleComponents(components, work, clusterDoneIn(plan, clusterOf, release));
+    const plan = planHosts(release);
+    const schedule = scheduleComponents(components, work, clusterDoneIn(plan, clusterOf, release), underWay);
     const unsettled = unsettledClusters(plan, clusterOf, release, schedule.release);
-    if (unsettled.length === 0) return withComponents(plan, input, release, components, schedule);
+    if (unsettled.length === 0) return withComponents(plan, setup, release, schedule);
     release = merged(release, schedule.release);
     if (round === components.length + 1)
       for (const cluster of unsettled)
         release.blocked.set(cluster, 'its order with the supporting components did not settle');
   }
-  const plan = planHosts(hostInput(input, release));
-  const schedule = scheduleComponents(components, work, clusterDoneIn(plan, clusterOf, release));
-  return withComponents(plan, input, release, components, schedule);
+  const plan = planHosts(release);
+  const schedule = scheduleComponents(components, work, clusterDoneIn(plan, clusterOf, release), underWay);
+  return withComponents(plan, setup, release, schedule);
 }
 
 /** The input without the hosts of blocked clusters, with every cluster's earliest start. */
@@ -109,19 +143,18 @@ function merged(used: ClusterRelease, needed: ClusterRelease): ClusterRelease {
 
 function withComponents(
   plan: Plan,
-  input: PlanningInput,
+  setup: ComponentSetup,
   release: ClusterRelease,
-  components: PlanComponent[],
   schedule: ComponentSchedule,
 ): Plan {
-  const clusterOf = new Map(input.fleet.hosts.map((host) => [host.id, host.cluster]));
-  const blockedHosts = input.work
-    .filter((entry) => release.blocked.has(clusterOf.get(entry.host)!))
-    .map((entry) => ({ host: entry.host, reason: release.blocked.get(clusterOf.get(entry.host)!)! }));
+  const deferred = new Set(plan.deferred.map((entry) => entry.host));
+  const blockedHosts = setup.hostsWithWork
+    .filter((host) => release.blocked.has(setup.clusterOf.get(host)!) && !deferred.has(host))
+    .map((host) => ({ host, reason: release.blocked.get(setup.clusterOf.get(host)!)! }));
   const componentsEndS = schedule.actions.reduce((last, action) => Math.max(last, action.endS), 0);
   return {
     ...plan,
-    fleet: { ...plan.fleet, components },
+    fleet: { ...plan.fleet, components: setup.components },
     deferred: [...plan.deferred, ...blockedHosts],
     componentActions: schedule.actions,
     deferredComponents: schedule.deferred,

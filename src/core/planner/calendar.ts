@@ -1,5 +1,7 @@
 import { DateTime } from 'luxon';
-import type { Policy } from '../model/index.js';
+import { formatDuration } from '../duration.js';
+import type { Policy, Service } from '../model/index.js';
+import type { ClusterRelease } from '../plan/component-schedule.js';
 import { openIntervals } from '../plan/windows.js';
 import type { FleetIndex } from './fleet-index.js';
 import type { WindowFit } from './schedule.js';
@@ -9,11 +11,21 @@ import type { HostTask } from './tasks.js';
 const HORIZON_S = 400 * 86_400;
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'negligible'] as const;
 
+/** What holds hosts back besides the policy's windows and freezes. */
+export interface HostWaits {
+  /** Per cluster, seconds before which none of its hosts starts (the components it waits for). */
+  clusterNotBeforeS?: ReadonlyMap<string, number>;
+  /** The fleet's services: a host whose guests it disrupts waits for their notice periods. */
+  services?: readonly Service[];
+}
+
 /**
  * When each host may be worked on: inside its cluster's maintenance windows (emergency
  * windows only for severities whose deadline allows them), outside every freeze that does
- * not exempt its severity, and not before its cluster's `notBeforeS` (the supporting
- * components it waits for are patched then). Undefined when nothing restricts any host.
+ * not exempt its severity, not before its cluster's `notBeforeS` (the supporting
+ * components it waits for are patched then), and not before the longest notice period of
+ * the services whose guests it disrupts (their owners are told at the campaign's start at
+ * the earliest, as src/engine/owners does). Undefined when nothing restricts any host.
  * Hosts sharing a cluster and severity share one list of intervals.
  */
 export function windowFit(
@@ -21,10 +33,12 @@ export function windowFit(
   startsAt: string,
   fleet: FleetIndex,
   tasks: readonly HostTask[],
-  clusterNotBeforeS: ReadonlyMap<string, number> = new Map(),
+  waits: HostWaits = {},
 ): WindowFit | undefined {
-  const waits = [...clusterNotBeforeS.values()].some((time) => time > 0);
-  if (policy.windows.length === 0 && policy.freezes.length === 0 && !waits) return undefined;
+  const clusterNotBeforeS = waits.clusterNotBeforeS ?? new Map<string, number>();
+  const notice = noticeWaits(fleet, tasks, waits.services ?? []);
+  const held = notice.size > 0 || [...clusterNotBeforeS.values()].some((time) => time > 0);
+  if (policy.windows.length === 0 && policy.freezes.length === 0 && !held) return undefined;
   const startMs = DateTime.fromISO(startsAt, { setZone: true }).toMillis();
   const severityOf = new Map(tasks.map((task) => [task.host, task.severity]));
   const cache = new Map<string, [number, number][]>();
@@ -39,11 +53,54 @@ export function windowFit(
     }
     return intervals;
   };
-  const notBeforeMs = (host: number) =>
+  const componentsMs = (host: number) =>
     (clusterNotBeforeS.get(fleet.clusterIds[fleet.cluster[host]!]!) ?? 0) * 1000;
-  return (host, time, durationMs) =>
-    earliestFit(intervalsFor(host), Math.max(time, notBeforeMs(host)), durationMs);
+  const noticeMs = (host: number) => notice.get(host)?.ms ?? 0;
+  const fit: WindowFit = (host, time, durationMs) =>
+    earliestFit(intervalsFor(host), Math.max(time, componentsMs(host), noticeMs(host)), durationMs);
+  fit.why = (host, time) => {
+    const cluster = fleet.clusterIds[fleet.cluster[host]!]!;
+    if (componentsMs(host) > time)
+      return `its cluster ${cluster} waits for the supporting components it is patched after`;
+    const waiting = notice.get(host);
+    if (waiting !== undefined && waiting.ms > time)
+      return `service ${waiting.service} must be given ${formatDuration(waiting.ms)} of notice first`;
+    return undefined;
+  };
+  return fit;
 }
+
+/** Per host whose guests are disrupted: the longest notice period among their services, and whose. */
+function noticeWaits(
+  fleet: FleetIndex,
+  tasks: readonly HostTask[],
+  services: readonly Service[],
+): Map<number, { ms: number; service: string }> {
+  const periodOf = new Map<number, number>();
+  fleet.serviceIds.forEach((id, s) => {
+    const period = services.find((service) => service.id === id)?.noticePeriod ?? 0;
+    if (period > 0) periodOf.set(s, period);
+  });
+  const waits = new Map<number, { ms: number; service: string }>();
+  if (periodOf.size === 0) return waits;
+  const disrupting = new Map<number, HostTask>();
+  for (const task of tasks)
+    if (DISRUPTS.has(task.kind) || task.affected.length > 0) disrupting.set(task.host, task);
+  const consider = (host: number, guest: number) => {
+    const period = periodOf.get(fleet.service[guest]!);
+    if (period !== undefined && period > (waits.get(host)?.ms ?? 0))
+      waits.set(host, { ms: period, service: fleet.serviceIds[fleet.service[guest]!]! });
+  };
+  for (let g = 0; g < fleet.guestHost.length; g++) {
+    const task = disrupting.get(fleet.guestHost[g]!);
+    if (task && DISRUPTS.has(task.kind) && fleet.running[g]) consider(task.host, g);
+  }
+  for (const task of disrupting.values()) for (const guest of task.affected) consider(task.host, guest);
+  return waits;
+}
+
+/** Tasks that disrupt every running guest of their host (they leave it, or reboot with it). */
+const DISRUPTS: ReadonlySet<HostTask['kind']> = new Set(['evacuate', 'in-place']);
 
 function open(
   policy: Policy,
@@ -93,4 +150,28 @@ function earliestFit(intervals: readonly [number, number][], time: number, durat
     if (start + durationMs <= to) return start;
   }
   return Infinity;
+}
+
+/**
+ * For a replan, which has no windows to keep (the plan file does not carry them): only the
+ * supporting components' release, a cluster's hosts starting no earlier than its
+ * `notBeforeS`, and never while it is blocked. Undefined when it holds nothing back.
+ */
+export function releaseFit(fleet: FleetIndex, release: ClusterRelease): WindowFit | undefined {
+  if (release.blocked.size === 0 && ![...release.notBeforeS.values()].some((time) => time > 0))
+    return undefined;
+  const clusterOf = (host: number) => fleet.clusterIds[fleet.cluster[host]!]!;
+  const fit: WindowFit = (host, time) => {
+    const cluster = clusterOf(host);
+    if (release.blocked.has(cluster)) return Infinity;
+    return Math.max(time, (release.notBeforeS.get(cluster) ?? 0) * 1000);
+  };
+  fit.why = (host) => {
+    const cluster = clusterOf(host);
+    const blocked = release.blocked.get(cluster);
+    return blocked === undefined
+      ? `its cluster ${cluster} waits for the supporting components it is patched after`
+      : `its cluster ${cluster} cannot start: ${blocked}`;
+  };
+  return fit;
 }

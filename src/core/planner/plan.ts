@@ -18,7 +18,8 @@ import { buildGates, severityRank, type StartRank } from './stages.js';
 import { summarize } from './summary.js';
 import { decide, type Decision } from './strategy.js';
 import type { Gate, GuestRules, HostTask } from './tasks.js';
-import { PLANNER_TIMINGS } from './timings.js';
+import { guestPatchS, withGuestPatch } from './guest-patch.js';
+import { plannerTimings } from './timings.js';
 
 export const PLANNER_NAME = 'hvpatch';
 
@@ -97,7 +98,7 @@ function queued(prepared: Prepared): number[] {
   const hosts = tasks
     .filter((task) => task.kind !== 'install' && task.kind !== 'defer')
     .map((task) => task.host);
-  hostOrder(index, new Ledger(index), tasks, PLANNER_TIMINGS, schedulerLimits(limits)).sort(hosts);
+  hostOrder(index, new Ledger(index), tasks, prepared.base.timings, schedulerLimits(limits)).sort(hosts);
   return hosts;
 }
 
@@ -131,12 +132,15 @@ function trial(input: PlanningInput, prepared: Prepared, order?: readonly number
     rules: base.rules,
     limits: schedulerLimits(limits),
     migrations: base.migrations,
-    timings: PLANNER_TIMINGS,
+    timings: base.timings,
     windows: base.windows,
     initiallyFinal: base.final,
     ...(order ? { ranking: rankingOf(order, index.hosts.length) } : {}),
   }).run(0);
-  const actions = toActions(schedule.steps, index, prepared.taskOf, gates, schedule.wave);
+  const actions = withGuestPatch(
+    toActions(schedule.steps, index, prepared.taskOf, gates, schedule.wave),
+    guestPatchS(input.policy),
+  );
   const { strategies, deferred } = outcomes(decisions, tasks, schedule, index, gates, input.startsAt, limits);
   const followed = gatesFollowed(actions, gateOfHost(index, gates), gates.map(gateSize));
   const figures = summarize(actions, index, base.migrations);
@@ -153,6 +157,7 @@ function finish(input: PlanningInput, trial: Trial): Plan {
     version: 1,
     planner: PLANNER_NAME,
     startsAt: input.startsAt,
+    ...withPatchS(guestPatchS(input.policy)),
     fleet,
     limits,
     strategies: trial.strategies,
@@ -160,6 +165,10 @@ function finish(input: PlanningInput, trial: Trial): Plan {
     deferred: trial.deferred,
     summary: { ...trial.figures, lowerBound: { makespanS: bounds.makespanS, migrations: bounds.migrations } },
   };
+}
+
+function withPatchS(patchS: number | undefined): { guestPatchS?: number } {
+  return patchS === undefined ? {} : { guestPatchS: patchS };
 }
 
 function schedulerLimits(limits: PlanLimits): Limits {
@@ -203,7 +212,11 @@ function prepareBase(input: PlanningInput) {
     tasks,
     final,
     rules: guestRules(decisions, index),
-    windows: windowFit(input.policy, input.startsAt, index, tasks, input.clusterNotBeforeS),
+    timings: plannerTimings(guestPatchS(input.policy)),
+    windows: windowFit(input.policy, input.startsAt, index, tasks, {
+      ...(input.clusterNotBeforeS && { clusterNotBeforeS: input.clusterNotBeforeS }),
+      services: input.fleet.services,
+    }),
     // One pre-copy model for every schedule tried: its estimates are shared, and they are what costs.
     migrations: new MigrationModel(
       index,

@@ -1,6 +1,10 @@
 import { Migration, type MigrationPolicy } from '../model/index.js';
 import type { HostStrategy, Plan, PlanAction } from '../plan/index.js';
+import type { ClusterRelease } from '../plan/component-schedule.js';
 import { toActions } from './actions.js';
+import { releaseFit } from './calendar.js';
+import { replanWithComponents } from './replan-components.js';
+import type { WindowFit } from './schedule.js';
 import { indexFleet } from './fleet-index.js';
 import { MigrationModel, migrationSettings } from './migration-model.js';
 import { applyEvents, type ReplanEvent } from './replan-events.js';
@@ -8,7 +12,8 @@ import { nowMs, replanState } from './replan-state.js';
 import { Scheduler } from './scheduler.js';
 import { summarize } from './summary.js';
 import type { HostTask } from './tasks.js';
-import { PLANNER_TIMINGS } from './timings.js';
+import { withGuestPatch } from './guest-patch.js';
+import { plannerTimings } from './timings.js';
 
 export interface ReplanOptions {
   /** The policy's migration settings; the plan file does not carry them. Defaults: the policy's defaults. */
@@ -28,6 +33,17 @@ export function replan(
   nowS: number,
   events: readonly ReplanEvent[],
   options: ReplanOptions = {},
+): Plan {
+  return replanWithComponents(plan, nowS, (release) => replanHosts(plan, nowS, events, options, release));
+}
+
+/** The hosts' part of a replan, keeping to the supporting components' `release`. */
+function replanHosts(
+  plan: Plan,
+  nowS: number,
+  events: readonly ReplanEvent[],
+  options: ReplanOptions,
+  release: ClusterRelease,
 ): Plan {
   const rewritten = applyEvents(plan, nowS, events);
   const fleetRows = { hosts: plan.fleet.hosts, guests: rewritten.guests };
@@ -49,13 +65,17 @@ export function replan(
       migrationsPerLink: limits.migrationsPerLink,
     },
     migrations,
-    timings: PLANNER_TIMINGS,
+    timings: plannerTimings(plan.guestPatchS),
     initiallyFinal: state.initiallyFinal,
     seed: state.seed,
+    ...windowsOf(releaseFit(fleet, release)),
   }).run(nowMs(nowS));
   const taskOf = new Array<HostTask | undefined>(fleet.hosts.length);
   for (const task of state.tasks) taskOf[task.host] = task;
-  const planned = toActions(schedule.steps, fleet, taskOf, state.gates, schedule.wave);
+  const planned = withGuestPatch(
+    toActions(schedule.steps, fleet, taskOf, state.gates, schedule.wave),
+    plan.guestPatchS,
+  );
   const actions = byStart(state.kept, planned);
 
   const deferred = plan.deferred.filter((entry) => !rewritten.down.has(entry.host));
@@ -85,6 +105,10 @@ export function replan(
     deferred,
     summary: { ...summarize(actions, fleet, migrations), lowerBound: plan.summary.lowerBound },
   };
+}
+
+function windowsOf(fit: WindowFit | undefined): { windows?: WindowFit } {
+  return fit === undefined ? {} : { windows: fit };
 }
 
 /**

@@ -12,7 +12,10 @@ export interface Limits {
 }
 
 /** The earliest start at or after `time` from which the host may be worked on for `durationMs`; Infinity when never. */
-export type WindowFit = (host: number, time: number, durationMs: number) => number;
+export type WindowFit = ((host: number, time: number, durationMs: number) => number) & {
+  /** Why the host is held at `time`, when something other than the maintenance windows holds it. */
+  why?: (host: number, time: number) => string | undefined;
+};
 
 export interface SchedulerInput {
   fleet: FleetIndex;

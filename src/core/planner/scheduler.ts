@@ -447,9 +447,11 @@ export class Scheduler implements JobContext {
     if (!fit) return true;
     const opens = fit(h, this.now, this.order.estimateMs(h));
     if (opens <= this.now) return true;
-    this.held[h] = Number.isFinite(opens)
-      ? 'its maintenance window was closed (or a freeze was in force)'
-      : 'no maintenance window long enough opens for it';
+    this.held[h] =
+      fit.why?.(h, this.now) ??
+      (Number.isFinite(opens)
+        ? 'its maintenance window was closed (or a freeze was in force)'
+        : 'no maintenance window long enough opens for it');
     const cluster = this.input.fleet.cluster[h]!;
     const planned = this.windowWakes.get(cluster);
     if (Number.isFinite(opens) && (planned === undefined || planned <= this.now || opens < planned)) {

@@ -33,3 +33,9 @@ export const PLANNER_TIMINGS: Readonly<PlannerTimings> = {
 export function installMs(packages: number): number {
   return packages === 0 ? 0 : Math.round(installS(packages) * 1000);
 }
+
+/** The shared timings, each restarted guest also given the guest patch hook's expected time first. */
+export function plannerTimings(guestPatchS: number | undefined): Readonly<PlannerTimings> {
+  if (guestPatchS === undefined) return PLANNER_TIMINGS;
+  return { ...PLANNER_TIMINGS, guestStartMs: PLANNER_TIMINGS.guestStartMs + guestPatchS * 1000 };
+}

@@ -1,5 +1,5 @@
 import type { Plan, PlanGuest, PlanHost } from '../../core/plan/index.js';
-import type { Clock, HostAgent, Platform } from '../../core/ports.js';
+import type { Clock, GuestPatcher, HostAgent, Platform } from '../../core/ports.js';
 import type { CampaignStore, HostState } from '../../store/index.js';
 import type { ExecutorPolicy } from './policy.js';
 
@@ -12,6 +12,8 @@ export interface WorkerContext {
   campaign: string;
   worker: string;
   leaseTtlMs: number;
+  /** Runs before a `start-guest` whose spec says `patchGuest`; absent when none is configured. */
+  guestPatcher?: GuestPatcher;
   policy: ExecutorPolicy;
   plan: Plan;
   hostsById: ReadonlyMap<string, PlanHost>;

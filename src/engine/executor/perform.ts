@@ -98,9 +98,45 @@ async function act(
       return succeeded();
     }
     case 'start-guest':
+      if (action.spec.patchGuest === true) await patchGuest(ctx, action);
       await platform.startGuest(action.guest!);
       return succeeded();
     default:
       return undefined;
+  }
+}
+
+/**
+ * The guest patch hook, while the guest is still stopped. Its outcome is recorded either
+ * way; a failure never keeps the guest down (see the policy's GuestPatchHook).
+ */
+async function patchGuest(ctx: WorkerContext, action: ActionRecord): Promise<void> {
+  const event = {
+    campaignId: ctx.campaign,
+    actor: ctx.worker,
+    host: action.host,
+    guest: action.guest!,
+    action: action.seq,
+  };
+  if (ctx.guestPatcher === undefined) {
+    await ctx.store.recordEvent(
+      {
+        ...event,
+        kind: 'guest-patch-skipped',
+        reason: 'the plan asks for the guest patch hook and this worker has none',
+      },
+      ctx.clock.now(),
+    );
+    return;
+  }
+  try {
+    await ctx.guestPatcher.patch(action.guest!, action.host);
+    await ctx.store.recordEvent({ ...event, kind: 'guest-patched' }, ctx.clock.now());
+  } catch (error) {
+    if (!(error instanceof HvpatchError)) throw error;
+    await ctx.store.recordEvent(
+      { ...event, kind: 'guest-patch-failed', reason: error.message },
+      ctx.clock.now(),
+    );
   }
 }

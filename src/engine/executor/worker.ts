@@ -1,5 +1,5 @@
 import { Conflict, HvpatchError } from '../../core/errors.js';
-import type { Clock, HostAgent, Platform } from '../../core/ports.js';
+import type { Clock, GuestPatcher, HostAgent, Platform } from '../../core/ports.js';
 import type {
   ActionRecord,
   CampaignState,
@@ -33,6 +33,8 @@ export interface RunWorkerOptions {
   concurrency?: number;
   /** Waits (real ms) between tries while the database is out of reach. */
   storeRetryDelaysMs?: readonly number[];
+  /** The policy's guest patch hook, for the plan's `start-guest` actions that ask for it. */
+  guestPatcher?: GuestPatcher;
 }
 
 export interface WorkerOutcome {
@@ -97,6 +99,7 @@ class Worker {
       campaign: options.campaign,
       worker: options.worker,
       leaseTtlMs: options.leaseTtlMs,
+      ...(options.guestPatcher && { guestPatcher: options.guestPatcher }),
       policy: this.policy,
       plan: record.plan,
       ...inventory(record.plan),
