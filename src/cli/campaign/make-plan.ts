@@ -18,6 +18,8 @@ export interface PlanRequest {
   /** Supporting components to patch in the plan's order; none when absent. */
   componentWork?: ComponentWork[];
   startsAt: Date;
+  /** When the owners can be told, at the earliest: hosts wait for the rest of their services' notice periods. */
+  noticesFrom?: Date;
   planner: string;
 }
 
@@ -29,6 +31,7 @@ export function makePlan(request: PlanRequest): { plan: Plan; violations: Violat
     work: request.work,
     ...(request.componentWork && { componentWork: request.componentWork }),
     startsAt: request.startsAt.toISOString(),
+    ...(request.noticesFrom && { noticesFrom: request.noticesFrom.toISOString() }),
   };
   const plan =
     request.planner === PLANNER_NAME

@@ -12,6 +12,7 @@ interface PlanFlags extends NeedsFlags {
   planner: string;
   out?: string;
   start?: string;
+  noticesFrom?: string;
   json?: boolean;
 }
 
@@ -25,6 +26,10 @@ export function registerPlanCommand(program: Command): void {
     .addOption(new Option('--planner <name>', 'which planner').choices(PLANNERS).default(PLANNER_NAME))
     .option('--out <file>', 'write the plan (plan.json) to this file')
     .option('--start <instant>', 'ISO 8601 instant the campaign starts at (default: now)')
+    .option(
+      '--notices-from <instant>',
+      "ISO 8601 instant the services' owners are told from: hosts wait for what is left of their notice periods then (default: now)",
+    )
     .option('--json', 'print the summary as JSON')
     .addHelpText(
       'after',
@@ -37,7 +42,9 @@ plan is replayed by an independent checker before it is written; the summary giv
 lower bounds it is measured against. Supporting components (DNS, directory servers,
 storage arrays, switches) that need a fix or have firmware staged are planned too: in
 their patch order, one member of a redundancy group at a time, and before or after the
-clusters they name. hvpatch's engine patches the hosts; the components' timeline is for
+clusters they name. A host whose guests belong to a service with a notice period waits
+until that period has run from --notices-from (now by default: owners can be told once
+the plan exists). hvpatch's engine patches the hosts; the components' timeline is for
 their own tools (\`componentActions\` in the plan file). Baselines (cau, nova-evacuate, ansible-serial) plan
 the same work the way those tools do, for comparison.
 
@@ -49,6 +56,12 @@ Examples:
       const startsAt = flags.start === undefined ? new Date() : new Date(flags.start);
       if (Number.isNaN(startsAt.getTime())) {
         program.error(`error: --start must be an ISO 8601 instant, not '${flags.start}'`, {
+          exitCode: EXIT.badInput,
+        });
+      }
+      const noticesFrom = flags.noticesFrom === undefined ? new Date() : new Date(flags.noticesFrom);
+      if (Number.isNaN(noticesFrom.getTime())) {
+        program.error(`error: --notices-from must be an ISO 8601 instant, not '${flags.noticesFrom}'`, {
           exitCode: EXIT.badInput,
         });
       }
@@ -65,6 +78,7 @@ Examples:
           inputs.advisories,
         ),
         startsAt,
+        noticesFrom,
         planner: flags.planner,
       });
       if (flags.out !== undefined) await writeFile(flags.out, `${JSON.stringify(plan, null, 2)}\n`);

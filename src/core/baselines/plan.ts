@@ -27,14 +27,34 @@ export type BaselineName = keyof typeof BASELINES;
  * A plan as one of today's tools would carry it out, over the same model, limits and
  * checker as hvpatch's planner. The tools do not live patch, so a kernel fix a live patch
  * could carry means a reboot here; and they drain every host they patch. None of them
- * knows the storage arrays or the switches: an operator patches the components the
- * clusters wait for first, and starts the tool once they are all done.
+ * knows the storage arrays or the switches, nor the owners' notice periods: an operator
+ * patches the components the clusters wait for first and has the notices run, and starts
+ * the tool once both are done.
  */
 export function planBaseline(name: BaselineName, input: PlanningInput): Plan {
   return planWithComponents(input, (hosts) => {
-    const waitS = Math.max(0, ...(hosts.clusterNotBeforeS?.values() ?? []));
+    const waitS = Math.max(0, noticeLeftS(hosts), ...(hosts.clusterNotBeforeS?.values() ?? []));
     return later(toolRun(name, hosts), waitS, hosts);
   });
+}
+
+/**
+ * The tools know nothing of notice periods: an operator announces the maintenance to every
+ * service on the hosts it patches and starts the tool once the longest notice has run.
+ */
+function noticeLeftS(input: PlanningInput): number {
+  if (input.noticesFrom === undefined) return 0;
+  const servedMs = Date.parse(input.startsAt) - Date.parse(input.noticesFrom);
+  const patched = new Set(input.work.map((entry) => entry.host));
+  const services = new Set(
+    input.fleet.guests
+      .filter((guest) => guest.host !== undefined && patched.has(guest.host))
+      .map((guest) => guest.service),
+  );
+  let leftMs = 0;
+  for (const service of input.fleet.services)
+    if (services.has(service.id)) leftMs = Math.max(leftMs, service.noticePeriod - servedMs);
+  return leftMs / 1000;
 }
 
 /** The tool's run started `waitS` later. */

@@ -1,7 +1,7 @@
 import { gbpsToMiBps } from '../sim/index.js';
 import { planFleet, planLimits } from './build.js';
 import { componentBounds, planComponents } from './component-schedule.js';
-import { hostDemands } from './demands.js';
+import { hostDemands, type HostDemand } from './demands.js';
 import { GUEST_START_S, GUEST_STOP_S } from './durations.js';
 import type { PlanningInput } from './input.js';
 import type { Plan, PlanGuest, PlanHost, PlanLimits } from './model.js';
@@ -88,6 +88,13 @@ export interface LowerBounds {
      * only stretch what follows a start. 0 without.
      */
     componentsS: number;
+    /**
+     * With notice periods still to run at the start (`noticesFrom`): each host whose guests
+     * a service with one owns goes out only once it has run, so for every such wait, the
+     * wait plus the hosts-out area of the hosts that wait at least as long over the fleet's
+     * limit. 0 without.
+     */
+    noticeS: number;
   };
 }
 
@@ -214,10 +221,11 @@ export function lowerBounds(
     parts.serviceS,
   );
   const componentsS = componentTerm(input, limits, area.cluster, afterRelease);
+  const noticeS = noticeTerm(input, demands.hosts, maxHostsOut.fleet);
   return {
     migrations,
-    makespanS: Math.max(wallClockForWork(input.policy.windows, input.startsAt, workS), componentsS),
-    parts: { ...parts, workS, componentsS },
+    makespanS: Math.max(wallClockForWork(input.policy.windows, input.startsAt, workS), componentsS, noticeS),
+    parts: { ...parts, workS, componentsS, noticeS },
   };
 }
 
@@ -261,4 +269,30 @@ function stageTerm(
   const before = earlier.reduce((sum, gate) => sum + shortestHostS + (windowed ? 0 : gate.soakS), 0);
   const spared = earlier.reduce((sum, gate) => sum + gate.hosts, 0);
   return before + hostsOut(spared);
+}
+
+/** See `noticeS`. */
+function noticeTerm(input: PlanningInput, demands: readonly HostDemand[], fleetLimit: number): number {
+  if (input.noticesFrom === undefined) return 0;
+  const servedMs = Date.parse(input.startsAt) - Date.parse(input.noticesFrom);
+  const leftS = new Map(
+    input.fleet.services.map((service) => [service.id, Math.max(0, service.noticePeriod - servedMs) / 1000]),
+  );
+  const waiting: { waitS: number; outS: number }[] = [];
+  for (const demand of demands) {
+    if (demand.outS <= 0) continue;
+    let waitS = 0;
+    for (const guest of [...demand.movers, ...demand.stoppers])
+      if (guest.service !== null) waitS = Math.max(waitS, leftS.get(guest.service) ?? 0);
+    if (waitS > 0) waiting.push({ waitS, outS: demand.outS });
+  }
+  // Longest waits first: each prefix is the hosts that wait at least as long as its last.
+  waiting.sort((a, b) => b.waitS - a.waitS);
+  let term = 0;
+  let area = 0;
+  for (const { waitS, outS } of waiting) {
+    area += outS;
+    term = Math.max(term, waitS + outS, waitS + area / fleetLimit);
+  }
+  return term;
 }

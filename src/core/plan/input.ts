@@ -48,6 +48,12 @@ export interface PlanningInput {
   /** ISO instant of the campaign's second 0. */
   startsAt: string;
   /**
+   * ISO instant from which the services' owners can be told (when the plan is made, at the
+   * earliest): a host whose guests a service with a notice period owns waits until that
+   * period has run from then. Absent: the notices are taken as served by the start.
+   */
+  noticesFrom?: string;
+  /**
    * Per cluster, seconds before which none of its hosts may go out: the components it must
    * come after are patched by then. Set by `planWithComponents` for the host planners.
    */

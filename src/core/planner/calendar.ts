@@ -15,17 +15,20 @@ const SEVERITIES = ['critical', 'high', 'medium', 'low', 'negligible'] as const;
 export interface HostWaits {
   /** Per cluster, seconds before which none of its hosts starts (the components it waits for). */
   clusterNotBeforeS?: ReadonlyMap<string, number>;
-  /** The fleet's services: a host whose guests it disrupts waits for their notice periods. */
-  services?: readonly Service[];
+  /**
+   * The fleet's services, and how long before the start their owners can be told: a host
+   * whose guests it disrupts waits for what is left of their notice periods.
+   */
+  notices?: { services: readonly Service[]; servedBeforeStartMs: number };
 }
 
 /**
  * When each host may be worked on: inside its cluster's maintenance windows (emergency
  * windows only for severities whose deadline allows them), outside every freeze that does
  * not exempt its severity, not before its cluster's `notBeforeS` (the supporting
- * components it waits for are patched then), and not before the longest notice period of
- * the services whose guests it disrupts (their owners are told at the campaign's start at
- * the earliest, as src/engine/owners does). Undefined when nothing restricts any host.
+ * components it waits for are patched then), and not before what is left at the start of
+ * the longest notice period of the services whose guests it disrupts (src/engine/owners
+ * holds those hosts until it is served). Undefined when nothing restricts any host.
  * Hosts sharing a cluster and severity share one list of intervals.
  */
 export function windowFit(
@@ -36,7 +39,7 @@ export function windowFit(
   waits: HostWaits = {},
 ): WindowFit | undefined {
   const clusterNotBeforeS = waits.clusterNotBeforeS ?? new Map<string, number>();
-  const notice = noticeWaits(fleet, tasks, waits.services ?? []);
+  const notice = noticeWaits(fleet, tasks, waits.notices);
   const held = notice.size > 0 || [...clusterNotBeforeS.values()].some((time) => time > 0);
   if (policy.windows.length === 0 && policy.freezes.length === 0 && !held) return undefined;
   const startMs = DateTime.fromISO(startsAt, { setZone: true }).toMillis();
@@ -64,7 +67,7 @@ export function windowFit(
       return `its cluster ${cluster} waits for the supporting components it is patched after`;
     const waiting = notice.get(host);
     if (waiting !== undefined && waiting.ms > time)
-      return `service ${waiting.service} must be given ${formatDuration(waiting.ms)} of notice first`;
+      return `the notice period of service ${waiting.service} runs until ${formatDuration(waiting.ms)} after the start`;
     return undefined;
   };
   return fit;
@@ -74,12 +77,13 @@ export function windowFit(
 function noticeWaits(
   fleet: FleetIndex,
   tasks: readonly HostTask[],
-  services: readonly Service[],
+  notices: HostWaits['notices'],
 ): Map<number, { ms: number; service: string }> {
   const periodOf = new Map<number, number>();
+  const periods = new Map(notices?.services.map((service) => [service.id, service.noticePeriod]));
   fleet.serviceIds.forEach((id, s) => {
-    const period = services.find((service) => service.id === id)?.noticePeriod ?? 0;
-    if (period > 0) periodOf.set(s, period);
+    const left = (periods.get(id) ?? 0) - (notices?.servedBeforeStartMs ?? 0);
+    if (left > 0) periodOf.set(s, left);
   });
   const waits = new Map<number, { ms: number; service: string }>();
   if (periodOf.size === 0) return waits;

@@ -215,7 +215,12 @@ function prepareBase(input: PlanningInput) {
     timings: plannerTimings(guestPatchS(input.policy)),
     windows: windowFit(input.policy, input.startsAt, index, tasks, {
       ...(input.clusterNotBeforeS && { clusterNotBeforeS: input.clusterNotBeforeS }),
-      services: input.fleet.services,
+      ...(input.noticesFrom !== undefined && {
+        notices: {
+          services: input.fleet.services,
+          servedBeforeStartMs: Date.parse(input.startsAt) - Date.parse(input.noticesFrom),
+        },
+      }),
     }),
     // One pre-copy model for every schedule tried: its estimates are shared, and they are what costs.
     migrations: new MigrationModel(
