@@ -6,6 +6,7 @@ import { Policy, type Fleet } from '../core/model/index.js';
 import type { FaultPlan } from '../core/sim/index.js';
 import { createSimEnvironment, type SimEnvironment } from '../drivers/sim/index.js';
 import type { ExecutorPolicy } from '../engine/index.js';
+import type { WebhookEndpoints } from '../engine/owners/index.js';
 import { openStore, type CampaignStore, type StoreOptions } from '../store/index.js';
 import { allowed, createAuthenticator, type Principal, type TokenEntry } from './access.js';
 import type { ApiContext } from './context.js';
@@ -46,6 +47,12 @@ export interface ServerOptions {
     startTime?: number;
   };
   executorPolicy?: Partial<ExecutorPolicy>;
+  /**
+   * The owners' webhook endpoints: campaigns then notify the owners of the services they
+   * disrupt and hold hosts for notice periods and the consent `policy` asks for. Without
+   * them nobody is told, and starting a campaign logs which services ask for notice.
+   */
+  owners?: WebhookEndpoints;
   /** A simulated world already running (the demo's): shown and used instead of a new one from `fleet` and `sim`. */
   world?: SimEnvironment;
   /** Default 127.0.0.1 and a free port. */
@@ -93,7 +100,8 @@ export async function createApiServer(options: ServerOptions): Promise<ApiServer
   const app = Fastify({
     logger: options.log
       ? { level: 'info', serializers: { req: (req) => ({ method: req.method, url: req.url.split('?')[0] }) } }
-      : false,
+      : // Without request logs, what needs an operator's eye still shows.
+        { level: 'warn' },
     bodyLimit: 16 * 1024 * 1024,
   });
   const runner = createCampaignRunner({
@@ -103,6 +111,10 @@ export async function createApiServer(options: ServerOptions): Promise<ApiServer
     clock: env.clock,
     speed: options.sim?.speed ?? 600,
     ...(options.executorPolicy && { policy: options.executorPolicy }),
+    services: options.fleet.services,
+    ownerConsent: options.policy?.approvals.ownerConsent ?? [],
+    ...(options.owners && { owners: options.owners }),
+    log: app.log,
     onWorkerEnd: (campaign, outcome) => {
       if ('error' in outcome) app.log.error({ err: outcome.error, campaign }, 'campaign worker failed');
       else

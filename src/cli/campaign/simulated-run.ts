@@ -10,13 +10,13 @@ import {
   createOwnerNotifier,
   noticeOnlyServices,
   serviceImpacts,
+  waitForOwnerGates,
   type WebhookEndpoints,
 } from '../../engine/owners/index.js';
 import type { CampaignStore } from '../../store/index.js';
 import { storeAccess } from './access.js';
 import { serveControl } from './control.js';
 import type { DataDir, SimWorldSetup } from './data-dir.js';
-import { waitForOwnerGates } from './owner-gates.js';
 import { followProgress } from './run-progress.js';
 import { summariseRun, type RunSummary } from './run-summary.js';
 

@@ -3,10 +3,7 @@ import { Option, type Command } from 'commander';
 import { BadInput, Conflict } from '../../core/errors.js';
 import { workFromNeeds } from '../../core/plan/index.js';
 import { PLANNER_NAME } from '../../core/planner/index.js';
-import { describeIssues, locate } from '../../core/documents/index.js';
 import { startCampaign } from '../../engine/index.js';
-import { WebhookEndpoints } from '../../engine/owners/index.js';
-import { readSourceDocument } from '../read-input.js';
 import { openStore, type Store } from '../../store/index.js';
 import {
   claimDataDir,
@@ -17,6 +14,7 @@ import {
 } from '../campaign/data-dir.js';
 import { FAULT_PRESETS } from '../campaign/faults.js';
 import { makePlan, PLANNERS } from '../campaign/make-plan.js';
+import { readOwners } from '../campaign/owners-file.js';
 import { renderRunSummary } from '../campaign/run-summary.js';
 import { runOnSimulator } from '../campaign/simulated-run.js';
 import { addNeedsInputOptions, loadHostNeeds, type NeedsFlags } from '../needs/inputs.js';
@@ -201,19 +199,4 @@ function positiveNumber(program: Command, flag: string, text: string): number {
   if (!Number.isFinite(value) || value <= 0)
     program.error(`error: ${flag} must be a positive number, not '${text}'`, { exitCode: EXIT.badInput });
   return value;
-}
-
-/** The owners' endpoints file, validated with positions; null (exit 2, problems printed) when it is bad. */
-async function readOwners(file: string): Promise<WebhookEndpoints | null> {
-  const { document, problems } = await readSourceDocument(file);
-  if (!document) {
-    printProblems(problems);
-    process.exitCode = EXIT.badInput;
-    return null;
-  }
-  const parsed = WebhookEndpoints.safeParse(document.value);
-  if (parsed.success) return parsed.data;
-  printProblems(locate(document, describeIssues(parsed.error.issues, document.value)));
-  process.exitCode = EXIT.badInput;
-  return null;
 }

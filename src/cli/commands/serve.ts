@@ -7,6 +7,7 @@ import { BadInput } from '../../core/errors.js';
 import { generateFleet } from '../../core/generate/index.js';
 import type { Fleet, Policy } from '../../core/model/index.js';
 import { loadAdvisories } from '../../drivers/advisories/index.js';
+import { readOwners } from '../campaign/owners-file.js';
 import { EXIT } from '../output.js';
 import { readSourceDocument } from '../read-input.js';
 import { printWarnings } from '../needs/warnings.js';
@@ -19,6 +20,7 @@ interface ServeFlags {
   seed: string;
   advisories: string[];
   policy?: string;
+  owners?: string;
   tokens?: string;
   dataDir?: string;
   storeUrl?: string;
@@ -38,7 +40,14 @@ export function registerServeCommand(program: Command): void {
     .option('--advisories <source...>', 'OSV/Livepatch advisories (files, directories, URLs)', [
       SHIPPED_ADVISORIES,
     ])
-    .option('--policy <file>', 'policy: deadlines for compliance, defaults for plan previews')
+    .option(
+      '--policy <file>',
+      "policy: deadlines for compliance, defaults for plan previews, the services whose owners' consent campaigns wait for",
+    )
+    .option(
+      '--owners <file>',
+      "the owners' webhook endpoints (YAML or JSON: owner name -> {url, secret}): owners are told, and hosts wait for the notice periods and consents their services ask for",
+    )
     .option(
       '--tokens <file>',
       'API tokens (YAML or JSON: tokens: [{name, role, service?, sha256}]); without it one token per role is made up and printed once',
@@ -61,9 +70,18 @@ token as "Authorization: Bearer <token>"; the tokens file holds only SHA-256 has
 
 Campaigns run on the simulator, the fleet's digital twin, --speed times faster than real time.
 
+With --owners, the owners of the services a campaign disrupts get signed webhooks (see
+src/engine/owners/README.md): an advance notice when the service's notice period opens, then
+progress. The hosts carrying a service's guests wait until its notice has been delivered and
+its notice period has run out, or, for services in the policy's approvals.ownerConsent, until
+the owner consents; a campaign whose disrupted service's owner has no endpoint is refused
+when it is started. Without --owners nobody is told and notice periods hold no host: starting
+a campaign logs which services ask for one.
+
 Examples:
   hvpatch serve
-  hvpatch serve --fleet fleet.yaml --policy policy.yaml --tokens tokens.yaml --data-dir ./state --port 8080`,
+  hvpatch serve --fleet fleet.yaml --policy policy.yaml --tokens tokens.yaml --data-dir ./state --port 8080
+  hvpatch serve --fleet fleet.yaml --owners owners.yaml --data-dir ./state`,
     )
     .action(async (flags: ServeFlags) => {
       const port = Number(flags.port);
@@ -85,6 +103,8 @@ Examples:
 
       const fleet = flags.fleet === undefined ? generateFleet({ hosts, seed }) : await readFleet(flags.fleet);
       const policy = flags.policy === undefined ? undefined : await readPolicy(flags.policy);
+      const owners = flags.owners === undefined ? undefined : await readOwners(flags.owners);
+      if (owners === null) return;
       const loaded = await loadAdvisories(flags.advisories);
       printWarnings(loaded.problems);
       if (loaded.advisories.length === 0)
@@ -98,6 +118,7 @@ Examples:
         fleet,
         advisories: loaded.advisories,
         ...(policy && { policy }),
+        ...(owners !== undefined && { owners }),
         tokens,
         ...(flags.storeUrl !== undefined
           ? { store: { url: flags.storeUrl } }

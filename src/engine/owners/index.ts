@@ -4,6 +4,7 @@
  * maintenance-session idea of OpenStack Fenix.
  */
 export { createOwnerNotifier, type OwnerNotifier, type OwnerNotifierOptions } from './runner.js';
+export { waitForOwnerGates } from './gates.js';
 export { createOwnerReplies, type OwnerReplies, type OwnerReply } from './replies.js';
 export {
   DEFAULT_OWNERS_POLICY,

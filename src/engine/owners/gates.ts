@@ -1,5 +1,5 @@
-import type { OwnerNotifier } from '../../engine/owners/index.js';
 import type { CampaignStore } from '../../store/index.js';
+import type { OwnerNotifier } from './runner.js';
 
 /** A lost or late database notification only makes the wait slower to notice an approval. */
 const RECHECK_MS = 250;
