@@ -156,10 +156,18 @@ describe('access', () => {
     });
     expect(own.statusCode).toBe(200);
     expect(json(own)).toMatchObject({
+      campaign: ids.id,
+      service: ownerService,
+      answer: 'consent',
       actor: NAMES.owner,
-      kind: 'owner-consent',
-      data: { service: ownerService },
+      recorded: true,
     });
+    // An answer is given once: the same again records nothing and names who gave it.
+    const again = await call('POST', `/api/campaigns/${ids.id}/consent`, {
+      role: 'approver',
+      body: { service: ownerService },
+    });
+    expect(json(again)).toMatchObject({ answer: 'consent', actor: NAMES.owner, recorded: false });
     const other = await call('POST', `/api/campaigns/${ids.id}/consent`, {
       role: 'owner',
       body: { service: otherService },

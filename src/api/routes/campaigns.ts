@@ -4,6 +4,7 @@ import { BadInput, PermissionDenied } from '../../core/errors.js';
 import type { Policy } from '../../core/model/index.js';
 import { Plan } from '../../core/plan/index.js';
 import { planStages } from '../../engine/index.js';
+import { createOwnerReplies } from '../../engine/owners/index.js';
 import { ACTION_STATES, CAMPAIGN_STATES, HOST_STATES } from '../../store/index.js';
 import type { ApiContext } from '../context.js';
 import { serviceImpact, ServiceImpact } from '../impact.js';
@@ -51,6 +52,16 @@ export const StoreEvent = z.object({
   action: z.number().nullable(),
   reason: z.string().nullable(),
   data: z.record(z.string(), z.unknown()),
+});
+
+export const OwnerReply = z.object({
+  campaign: z.string(),
+  service: z.string(),
+  answer: z.enum(['consent', 'refuse']),
+  /** Who answered first: the same answer again records nothing. */
+  actor: z.string(),
+  at: z.number(),
+  recorded: z.boolean(),
 });
 
 export function campaignRoutes(ctx: ApiContext): Route[] {
@@ -256,7 +267,7 @@ export function campaignRoutes(ctx: ApiContext): Route[] {
       access: 'consent',
       params: CampaignId,
       body: z.strictObject({ service: z.string().min(1), note: z.string().max(500).optional() }),
-      response: StoreEvent,
+      response: OwnerReply,
       handle: async ({ params, body, principal }) => {
         if (principal.role === 'owner' && principal.service !== body.service)
           throw new PermissionDenied(
@@ -266,16 +277,15 @@ export function campaignRoutes(ctx: ApiContext): Route[] {
           throw new BadInput([
             { path: 'body.service', message: `no service ${JSON.stringify(body.service)} in the fleet` },
           ]);
-        return store.recordEvent(
-          {
-            campaignId: params.id,
-            actor: principal.name,
-            kind: 'owner-consent',
-            reason: body.note ?? 'consented',
-            data: { service: body.service },
-          },
-          now(),
+        // Approves `service:<name>`, which the campaign's hosts carrying it wait for.
+        const reply = await createOwnerReplies(store, { now }).consent(
+          params.id,
+          body.service,
+          principal.name,
+          body.note,
         );
+        await runner.nudge(params.id);
+        return reply;
       },
     }),
     transition('/api/campaigns/:id/run', 'Start an approved campaign on the simulated fleet', (id, actor) =>

@@ -45,10 +45,7 @@ export function storeAccess(
   close: () => Promise<void>,
   now = Date.now,
 ): CampaignAccess {
-  const replies = createOwnerReplies(store, {
-    now,
-    sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
-  });
+  const replies = createOwnerReplies(store, { now });
   return {
     answer: ({ service, actor, consent, reason }) =>
       consent ? replies.consent(campaign, service, actor) : replies.refuse(campaign, service, actor, reason),

@@ -17,7 +17,7 @@ export interface OwnerReply {
 
 export interface OwnerReplies {
   /** Records the owner's consent and approves `service:<name>`, which lets the service's hosts go ahead. */
-  consent(campaign: string, service: string, actor: string): Promise<OwnerReply>;
+  consent(campaign: string, service: string, actor: string, note?: string): Promise<OwnerReply>;
   /** Records the owner's refusal: the service's hosts stay held back in this campaign. */
   refuse(campaign: string, service: string, actor: string, reason?: string): Promise<OwnerReply>;
 }
@@ -29,7 +29,7 @@ const CLOSED = ['aborted', 'completed'];
  * answer again records nothing), a refusal may turn into consent, but consent cannot be taken
  * back: the approval may already have let a host start.
  */
-export function createOwnerReplies(store: CampaignStore, clock: Clock): OwnerReplies {
+export function createOwnerReplies(store: CampaignStore, clock: Pick<Clock, 'now'>): OwnerReplies {
   const answer = async (
     campaign: string,
     service: string,
@@ -70,7 +70,7 @@ export function createOwnerReplies(store: CampaignStore, clock: Clock): OwnerRep
       : { campaign, service, answer: given, actor, at: now, recorded: true };
   };
   return {
-    consent: (campaign, service, actor) => answer(campaign, service, actor, 'consent'),
+    consent: (campaign, service, actor, note) => answer(campaign, service, actor, 'consent', note),
     refuse: (campaign, service, actor, reason) => answer(campaign, service, actor, 'refuse', reason),
   };
 }
