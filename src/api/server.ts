@@ -25,6 +25,7 @@ import { fleetRoutes } from './routes/fleet.js';
 import { planRoutes } from './routes/plans.js';
 import { systemRoutes } from './routes/system.js';
 import { createCampaignRunner } from './sim-runner.js';
+import { commandGuestPatcher } from '../drivers/hooks/guest-patch-command.js';
 
 export const API_VERSION = '0.1.0';
 
@@ -114,6 +115,9 @@ export async function createApiServer(options: ServerOptions): Promise<ApiServer
     services: options.fleet.services,
     ownerConsent: options.policy?.approvals.ownerConsent ?? [],
     ...(options.owners && { owners: options.owners }),
+    ...(options.policy?.guestPatchHook && {
+      guestPatcher: commandGuestPatcher(options.policy.guestPatchHook),
+    }),
     log: app.log,
     onWorkerEnd: (campaign, outcome) => {
       if ('error' in outcome) app.log.error({ err: outcome.error, campaign }, 'campaign worker failed');

@@ -1,6 +1,6 @@
 import { Conflict } from '../core/errors.js';
 import type { Service } from '../core/model/index.js';
-import type { HostAgent, Platform, Clock } from '../core/ports.js';
+import type { Clock, GuestPatcher, HostAgent, Platform } from '../core/ports.js';
 import { runWorker, type ExecutorPolicy, type WorkerOutcome } from '../engine/index.js';
 import {
   createOwnerNotifier,
@@ -56,6 +56,8 @@ export interface CampaignRunnerOptions {
    * person) to approve them. Without it nobody is told, and notice periods hold nothing.
    */
   owners?: WebhookEndpoints;
+  /** Runs the policy's guest patch hook for the plan's start-guest actions that ask for it. */
+  guestPatcher?: GuestPatcher;
   log?: RunnerLog;
   /** Told when a worker ends, or fails in a way the engine did not expect. */
   onWorkerEnd?(campaign: string, outcome: WorkerOutcome | { error: unknown }): void;
@@ -104,6 +106,7 @@ export function createCampaignRunner(options: CampaignRunnerOptions): CampaignRu
         leaseTtlMs: LEASE_TTL_MS,
         signal: stop.signal,
         ...(policy && { policy }),
+        ...(options.guestPatcher && { guestPatcher: options.guestPatcher }),
       });
       options.onWorkerEnd?.(campaign, outcome);
       if (outcome.blocked === undefined || notifier === undefined) return outcome;

@@ -14,6 +14,7 @@ import {
   type WebhookEndpoints,
 } from '../../engine/owners/index.js';
 import type { CampaignStore } from '../../store/index.js';
+import type { GuestPatcher } from '../../core/ports.js';
 import { storeAccess } from './access.js';
 import { serveControl } from './control.js';
 import type { DataDir, SimWorldSetup } from './data-dir.js';
@@ -39,6 +40,8 @@ export interface SimulatedRunOptions {
    * told, consent comes through the control socket or the API, and notice periods hold nothing.
    */
   owners?: WebhookEndpoints;
+  /** Runs the policy's guest patch hook for the plan's start-guest actions that ask for it. */
+  guestPatcher?: GuestPatcher;
 }
 
 /** Long enough that a busy machine never loses a live worker's hosts; a dead worker's come back after it. */
@@ -100,6 +103,7 @@ export async function runOnSimulator(options: SimulatedRunOptions): Promise<RunS
       worker: options.worker,
       leaseTtlMs: LEASE_TTL_MS,
       signal: stop.signal,
+      ...(options.guestPatcher && { guestPatcher: options.guestPatcher }),
     };
     let outcome: WorkerOutcome;
     for (;;) {

@@ -15,6 +15,9 @@ import {
 import { FAULT_PRESETS } from '../campaign/faults.js';
 import { makePlan, PLANNERS } from '../campaign/make-plan.js';
 import { readOwners } from '../campaign/owners-file.js';
+import type { GuestPatchHook } from '../../core/model/index.js';
+import type { GuestPatcher } from '../../core/ports.js';
+import { commandGuestPatcher } from '../../drivers/hooks/guest-patch-command.js';
 import { renderRunSummary } from '../campaign/run-summary.js';
 import { runOnSimulator } from '../campaign/simulated-run.js';
 import { addNeedsInputOptions, loadHostNeeds, type NeedsFlags } from '../needs/inputs.js';
@@ -126,6 +129,7 @@ Examples:
           progress: flags.progress,
           ownerConsent: loaded.inputs.policy?.approvals.ownerConsent ?? [],
           ...(owners !== undefined && { owners }),
+          ...guestPatching(loaded.inputs.policy?.guestPatchHook),
         });
         if (flags.json) printJson(summary);
         else process.stdout.write(renderRunSummary(summary));
@@ -171,11 +175,14 @@ async function beginOrResume(
       );
     return { campaign: last.id, setup: saved, resumed: true };
   }
+  const startsAt = new Date();
   const { plan, violations } = makePlan({
     fleet,
     ...(policy && { policy }),
     work: workFromNeeds(fleet, loaded.hosts, advisories),
-    startsAt: new Date(),
+    startsAt,
+    // With owners to tell, the engine holds hosts for their notice periods from now on.
+    ...(flags.owners !== undefined && { noticesFrom: startsAt }),
     planner: flags.planner,
   });
   if (violations.length > 0) {
@@ -192,6 +199,11 @@ async function beginOrResume(
   writeWorldSetup(dir, setup);
   const campaign = await startCampaign(store, plan, { actor, now: setup.startTime });
   return { campaign, setup, resumed: false };
+}
+
+/** The policy's guest patch hook as a local command, for the plan's start-guest actions that ask for it. */
+function guestPatching(hook: GuestPatchHook | undefined): { guestPatcher?: GuestPatcher } {
+  return hook === undefined ? {} : { guestPatcher: commandGuestPatcher(hook) };
 }
 
 function positiveNumber(program: Command, flag: string, text: string): number {
