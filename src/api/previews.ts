@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { checkPlanAgainstFleet } from './policy-check.js';
 import { NotFound } from '../core/errors.js';
 import type { Policy } from '../core/model/index.js';
-import { workFromNeeds, type Plan, type Violation } from '../core/plan/index.js';
+import { workFromNeeds, type Plan, type PlanningInput, type Violation } from '../core/plan/index.js';
 import type { FleetView } from './fleet-view.js';
 import type { PreviewPlanner } from './preview-planner.js';
 
@@ -22,17 +22,28 @@ export interface Previews {
 
 const KEPT = 8;
 
-export function createPreviews(view: FleetView, planner: PreviewPlanner): Previews {
+/**
+ * `tellsOwners`: campaigns run with an owner notifier, which tells the owners when the
+ * campaign starts and holds their hosts until the notice periods have run from then; the
+ * previews plan for that.
+ */
+export function createPreviews(
+  view: FleetView,
+  planner: PreviewPlanner,
+  options: { tellsOwners: boolean } = { tellsOwners: false },
+): Previews {
   const kept = new Map<string, Preview>();
   return {
     async create({ policy, planner: name, startsAt }) {
       checkPlanAgainstFleet(policy, view.inventory);
       const fleet = view.current();
-      const input = {
+      const begins = startsAt ?? new Date(view.now()).toISOString();
+      const input: PlanningInput = {
         fleet,
         policy,
         work: workFromNeeds(fleet, view.needs(), view.advisories),
-        startsAt: startsAt ?? new Date(view.now()).toISOString(),
+        startsAt: begins,
+        ...(options.tellsOwners && { noticesFrom: begins }),
       };
       const { plan, violations } = await planner.plan(name, input);
       const preview = { id: randomUUID(), plan, policy, violations };

@@ -99,10 +99,15 @@ export async function createApiServer(options: ServerOptions): Promise<ApiServer
   // Needs and compliance are computed before the first request rather than during it.
   view.compliance();
   const app = Fastify({
+    // On standard error, as `serve --help` says: standard output is for what a command prints.
     logger: options.log
-      ? { level: 'info', serializers: { req: (req) => ({ method: req.method, url: req.url.split('?')[0] }) } }
+      ? {
+          level: 'info',
+          stream: process.stderr,
+          serializers: { req: (req) => ({ method: req.method, url: req.url.split('?')[0] }) },
+        }
       : // Without request logs, what needs an operator's eye still shows.
-        { level: 'warn' },
+        { level: 'warn', stream: process.stderr },
     bodyLimit: 16 * 1024 * 1024,
   });
   const runner = createCampaignRunner({
@@ -135,7 +140,7 @@ export async function createApiServer(options: ServerOptions): Promise<ApiServer
     campaigns,
     view,
     sim: env.sim,
-    previews: createPreviews(view, planner),
+    previews: createPreviews(view, planner, { tellsOwners: options.owners !== undefined }),
     runner,
     metrics: createMetrics({ store, campaigns, view, sim: env.sim }),
     version: API_VERSION,

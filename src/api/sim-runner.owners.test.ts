@@ -102,6 +102,12 @@ describe('hvpatch serve with owners', () => {
       const { id, plan } = await approvedCampaign(server);
       const hosts = serviceImpacts(plan).find((i) => i.service === noticed)?.hosts ?? [];
       expect(hosts.length).toBeGreaterThan(0);
+      // The preview plans for it too: the owners are told when the campaign starts.
+      const disruptive = plan.actions.filter(
+        (a) => hosts.includes(a.host) && ['disable', 'migrate', 'stop-guest', 'reboot'].includes(a.kind),
+      );
+      expect(disruptive.length).toBeGreaterThan(0);
+      for (const a of disruptive) expect(a.startS).toBeGreaterThanOrEqual(NOTICE_MS / 1000);
 
       const run = await call(server, 'POST', `/api/campaigns/${id}/run`, 'operator');
       expect(run.json()).toMatchObject({ state: 'running' });
