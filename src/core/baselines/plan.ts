@@ -2,6 +2,7 @@ import {
   fateRules,
   hostFates,
   lowerBounds,
+  noticeLeftMs,
   planFleet,
   planLimits,
   planSummary,
@@ -43,18 +44,13 @@ export function planBaseline(name: BaselineName, input: PlanningInput): Plan {
  * service on the hosts it patches and starts the tool once the longest notice has run.
  */
 function noticeLeftS(input: PlanningInput): number {
-  if (input.noticesFrom === undefined) return 0;
-  const servedMs = Date.parse(input.startsAt) - Date.parse(input.noticesFrom);
+  const leftMs = noticeLeftMs(input);
   const patched = new Set(input.work.map((entry) => entry.host));
-  const services = new Set(
-    input.fleet.guests
-      .filter((guest) => guest.host !== undefined && patched.has(guest.host))
-      .map((guest) => guest.service),
-  );
-  let leftMs = 0;
-  for (const service of input.fleet.services)
-    if (services.has(service.id)) leftMs = Math.max(leftMs, service.noticePeriod - servedMs);
-  return leftMs / 1000;
+  let longestMs = 0;
+  for (const guest of input.fleet.guests)
+    if (guest.service !== undefined && guest.host !== undefined && patched.has(guest.host))
+      longestMs = Math.max(longestMs, leftMs.get(guest.service) ?? 0);
+  return longestMs / 1000;
 }
 
 /** The tool's run started `waitS` later. */

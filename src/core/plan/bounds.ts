@@ -3,7 +3,7 @@ import { planFleet, planLimits } from './build.js';
 import { componentBounds, planComponents } from './component-schedule.js';
 import { hostDemands, type HostDemand } from './demands.js';
 import { GUEST_START_S, GUEST_STOP_S } from './durations.js';
-import type { PlanningInput } from './input.js';
+import { noticeLeftMs, type PlanningInput } from './input.js';
 import type { Plan, PlanGuest, PlanHost, PlanLimits } from './model.js';
 import { wallClockForWork } from './windows.js';
 
@@ -273,17 +273,14 @@ function stageTerm(
 
 /** See `noticeS`. */
 function noticeTerm(input: PlanningInput, demands: readonly HostDemand[], fleetLimit: number): number {
-  if (input.noticesFrom === undefined) return 0;
-  const servedMs = Date.parse(input.startsAt) - Date.parse(input.noticesFrom);
-  const leftS = new Map(
-    input.fleet.services.map((service) => [service.id, Math.max(0, service.noticePeriod - servedMs) / 1000]),
-  );
+  const leftMs = noticeLeftMs(input);
+  if (leftMs.size === 0) return 0;
   const waiting: { waitS: number; outS: number }[] = [];
   for (const demand of demands) {
     if (demand.outS <= 0) continue;
     let waitS = 0;
     for (const guest of [...demand.movers, ...demand.stoppers])
-      if (guest.service !== null) waitS = Math.max(waitS, leftS.get(guest.service) ?? 0);
+      if (guest.service !== null) waitS = Math.max(waitS, (leftMs.get(guest.service) ?? 0) / 1000);
     if (waitS > 0) waiting.push({ waitS, outS: demand.outS });
   }
   // Longest waits first: each prefix is the hosts that wait at least as long as its last.

@@ -1,6 +1,6 @@
 export * from './model.js';
 export type { ComponentWork, HostWork, PlanningInput } from './input.js';
-export { workFromUpdates, rebootsWithoutLivePatch } from './input.js';
+export { noticeLeftMs, workFromUpdates, rebootsWithoutLivePatch } from './input.js';
 export { checkPlan } from './checker.js';
 export { CONSTRAINTS, type Constraint, type Violation } from './violations.js';
 export { planFleet, planLimits } from './build.js';

@@ -60,6 +60,21 @@ export interface PlanningInput {
   clusterNotBeforeS?: ReadonlyMap<string, number>;
 }
 
+/**
+ * Per service with a notice period, how much of it is still to run at the campaign's start
+ * (see `noticesFrom`); empty when the notices are taken as served by then.
+ */
+export function noticeLeftMs(
+  input: Pick<PlanningInput, 'fleet' | 'startsAt' | 'noticesFrom'>,
+): Map<string, number> {
+  const left = new Map<string, number>();
+  if (input.noticesFrom === undefined) return left;
+  const servedMs = Date.parse(input.startsAt) - Date.parse(input.noticesFrom);
+  for (const service of input.fleet.services)
+    if (service.noticePeriod - servedMs > 0) left.set(service.id, service.noticePeriod - servedMs);
+  return left;
+}
+
 /** Whether a planner that never live patches must reboot the host. */
 export function rebootsWithoutLivePatch(work: HostWork): boolean {
   return work.needsReboot || work.livePatch !== undefined;

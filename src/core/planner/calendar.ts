@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { formatDuration } from '../duration.js';
-import type { Policy, Service } from '../model/index.js';
+import type { Policy } from '../model/index.js';
 import type { ClusterRelease } from '../plan/component-schedule.js';
 import { openIntervals } from '../plan/windows.js';
 import type { FleetIndex } from './fleet-index.js';
@@ -15,11 +15,8 @@ const SEVERITIES = ['critical', 'high', 'medium', 'low', 'negligible'] as const;
 export interface HostWaits {
   /** Per cluster, seconds before which none of its hosts starts (the components it waits for). */
   clusterNotBeforeS?: ReadonlyMap<string, number>;
-  /**
-   * The fleet's services, and how long before the start their owners can be told: a host
-   * whose guests it disrupts waits for what is left of their notice periods.
-   */
-  notices?: { services: readonly Service[]; servedBeforeStartMs: number };
+  /** Per service, the notice still to run at the start: a host whose guests it disrupts waits for it. */
+  noticeLeftMs?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -39,7 +36,7 @@ export function windowFit(
   waits: HostWaits = {},
 ): WindowFit | undefined {
   const clusterNotBeforeS = waits.clusterNotBeforeS ?? new Map<string, number>();
-  const notice = noticeWaits(fleet, tasks, waits.notices);
+  const notice = noticeWaits(fleet, tasks, waits.noticeLeftMs ?? new Map());
   const held = notice.size > 0 || [...clusterNotBeforeS.values()].some((time) => time > 0);
   if (policy.windows.length === 0 && policy.freezes.length === 0 && !held) return undefined;
   const startMs = DateTime.fromISO(startsAt, { setZone: true }).toMillis();
@@ -77,13 +74,12 @@ export function windowFit(
 function noticeWaits(
   fleet: FleetIndex,
   tasks: readonly HostTask[],
-  notices: HostWaits['notices'],
+  leftMs: ReadonlyMap<string, number>,
 ): Map<number, { ms: number; service: string }> {
   const periodOf = new Map<number, number>();
-  const periods = new Map(notices?.services.map((service) => [service.id, service.noticePeriod]));
   fleet.serviceIds.forEach((id, s) => {
-    const left = (periods.get(id) ?? 0) - (notices?.servedBeforeStartMs ?? 0);
-    if (left > 0) periodOf.set(s, left);
+    const left = leftMs.get(id);
+    if (left !== undefined) periodOf.set(s, left);
   });
   const waits = new Map<number, { ms: number; service: string }>();
   if (periodOf.size === 0) return waits;

@@ -1,6 +1,7 @@
 import { planFleet, planLimits } from '../plan/build.js';
 import { lowerBounds } from '../plan/bounds.js';
 import { planWithComponents } from '../plan/with-components.js';
+import { noticeLeftMs } from '../plan/input.js';
 import type { HostStrategy, Plan, PlanAction, PlanLimits, PlanningInput, StageGate } from '../plan/index.js';
 import { toActions } from './actions.js';
 import { windowFit } from './calendar.js';
@@ -215,12 +216,7 @@ function prepareBase(input: PlanningInput) {
     timings: plannerTimings(guestPatchS(input.policy)),
     windows: windowFit(input.policy, input.startsAt, index, tasks, {
       ...(input.clusterNotBeforeS && { clusterNotBeforeS: input.clusterNotBeforeS }),
-      ...(input.noticesFrom !== undefined && {
-        notices: {
-          services: input.fleet.services,
-          servedBeforeStartMs: Date.parse(input.startsAt) - Date.parse(input.noticesFrom),
-        },
-      }),
+      noticeLeftMs: noticeLeftMs(input),
     }),
     // One pre-copy model for every schedule tried: its estimates are shared, and they are what costs.
     migrations: new MigrationModel(
