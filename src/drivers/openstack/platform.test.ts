@@ -264,6 +264,32 @@ describe('the nova driver on recorded answers', () => {
     expect(cloud.calls.some((c) => c.startsWith('POST nova.test'))).toBe(false);
   });
 
+  // Seen on the Nova lab under load: the restarted source's compute had set the crashed
+  // migration to 'error' but not yet cleared the server's task when the move was tried again.
+  it('refuses, retryably, to move a server nova still marks migrating after its migration ended', async () => {
+    const crashed = 'c3afca50-317b-4ac9-a4ff-09774673a33c';
+    const { platform, cloud } = platformOn({
+      'GET nova.test/v2.1/os-services': ok('os-services.json'),
+      'GET nova.test/v2.1/os-migrations': ok('os-migrations-crashed-source.json'),
+      [`GET nova.test/v2.1/servers/${crashed}`]: () => ({
+        status: 200,
+        body: {
+          server: {
+            id: crashed,
+            name: 'fault-crash',
+            status: 'ACTIVE',
+            'OS-EXT-SRV-ATTR:host': 'fake-compute-4',
+            'OS-EXT-STS:task_state': 'migrating',
+          },
+        },
+      }),
+    });
+    const error = await platform.liveMigrate(crashed, 'fake-compute-3').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
+    expect((error as Error).message).toMatch(/still marked migrating after its last migration ended/);
+    expect(cloud.calls.some((c) => c.startsWith('POST nova.test'))).toBe(false);
+  });
+
   it('authenticates again once when a token is refused with 401', async () => {
     let refused = false;
     const { platform, cloud } = platformOn({

@@ -236,6 +236,14 @@ export function createNovaPlatform(options: NovaPlatformOptions): NovaPlatform {
   const checkMovable = async (guest: string, targetHost: string) => {
     const [s, target] = await Promise.all([server(guest), service(targetHost)]);
     const host = s['OS-EXT-SRV-ATTR:host'];
+    // Nova marks a migration 'error' before it clears the server's task (the compute's
+    // _reset_live_migration after a crash): with no migration under way, the task is about
+    // to end, and the move will pass once it has. The target is not at fault.
+    if (s['OS-EXT-STS:task_state'] === 'migrating' && !current(await nova.liveMigrations(guest))) {
+      throw new Unavailable(
+        `server '${guest}' is still marked migrating after its last migration ended: nova has not cleared the task yet`,
+      );
+    }
     if (s['OS-EXT-STS:task_state']) {
       throw new Conflict(
         `server '${guest}' is busy (task '${s['OS-EXT-STS:task_state']}'), so it cannot be live-migrated now`,
