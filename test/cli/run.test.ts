@@ -121,6 +121,53 @@ describe('hvpatch run', { timeout: 600_000 }, () => {
     expect(again.stderr).toMatch(/is completed: use a new --data-dir/);
   });
 
+  it("runs the policy's guest patch hook once for each guest it stopped, before starting it again", () => {
+    const dataDir = join(work, 'guest-hook');
+    const hookLog = join(work, 'guest-hook.log');
+    const policy = join(work, 'guest-hook-policy.json');
+    // A real command, without a shell between hvpatch and it: {guest} and {host} arrive as arguments.
+    writeFileSync(
+      policy,
+      JSON.stringify({
+        guestPatchHook: {
+          command: ['sh', '-c', 'echo "$1 $2" >> "$0"', hookLog, '{guest}', '{host}'],
+          expected: '2m',
+        },
+      }),
+    );
+    const result = runCli([
+      'run',
+      ...inputs,
+      '--policy',
+      policy,
+      '--data-dir',
+      dataDir,
+      '--json',
+      '--progress',
+      'none',
+    ]);
+    expect(result.status, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as { state: string }).state).toBe('completed');
+
+    const stopped = callsBy(journal(dataDir), 'stopGuest', 'guest');
+    expect(stopped.size, 'seed 1 stops guests in place').toBeGreaterThan(0);
+    const ran = readFileSync(hookLog, 'utf8').trim().split('\n');
+    const trail = events(dataDir) as (TrailEvent & { guest: string | null })[];
+    const patched = trail.filter((e) => e.kind === 'guest-patched');
+    // Once per stopped guest, named with the host it is stopped on, and each recorded.
+    expect(ran.map((line) => line.split(' ')[0]).sort()).toEqual([...stopped.keys()].sort());
+    expect(patched.map((e) => `${e.guest} ${e.host}`).sort()).toEqual([...ran].sort());
+    expect(trail.filter((e) => e.kind === 'guest-patch-failed' || e.kind === 'guest-patch-skipped')).toEqual(
+      [],
+    );
+    // Each guest was patched while stopped: its start came after the hook's event.
+    for (const e of patched) {
+      const start = trail.find((t) => t.kind === 'action-succeeded' && t.action === e.action);
+      expect(start, `the start of ${e.guest}`).toBeDefined();
+      expect(start!.id).toBeGreaterThan(e.id);
+    }
+  });
+
   it('resumes a run killed with SIGKILL mid-campaign and repeats nothing it had done', async () => {
     const dataDir = join(work, 'killed');
     // Paced, so that it is still running when it is killed.
