@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
+import LongPolesFirst from './test/support/long-poles-first.js';
 
 export default defineConfig({
   test: {
@@ -8,6 +10,10 @@ export default defineConfig({
     // Starts a throwaway PostgreSQL server (the Debian package) for the tests that need one.
     globalSetup: ['./test/support/global-setup.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // Vitest leaves one core to itself by default: on the 2-core CI machine that is one worker,
+    // while its main process mostly waits. Two workers there, vitest's default elsewhere.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    sequence: { sequencer: LongPolesFirst },
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
