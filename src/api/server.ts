@@ -4,7 +4,7 @@ import type { Advisory } from '../core/advisories/index.js';
 import { PermissionDenied } from '../core/errors.js';
 import { Policy, type Fleet } from '../core/model/index.js';
 import type { FaultPlan } from '../core/sim/index.js';
-import { createSimEnvironment, type SimEnvironment } from '../drivers/sim/index.js';
+import type { SimEnvironment } from '../drivers/sim/index.js';
 import type { ExecutorPolicy } from '../engine/index.js';
 import type { WebhookEndpoints } from '../engine/owners/index.js';
 import { openStore, type CampaignStore, type StoreOptions } from '../store/index.js';
@@ -24,6 +24,7 @@ import { eventRoutes } from './routes/events.js';
 import { fleetRoutes } from './routes/fleet.js';
 import { planRoutes } from './routes/plans.js';
 import { systemRoutes } from './routes/system.js';
+import { openServedWorld, type ServedWorld } from './served-world.js';
 import { createCampaignRunner } from './sim-runner.js';
 import { commandGuestPatcher } from '../drivers/hooks/guest-patch-command.js';
 
@@ -54,8 +55,17 @@ export interface ServerOptions {
    * them nobody is told, and starting a campaign logs which services ask for notice.
    */
   owners?: WebhookEndpoints;
+  /**
+   * Where the simulated world is kept across restarts (`world.json` and `journal.ndjson`, as
+   * `hvpatch run` keeps them): it comes back where the last server left it, and the campaigns
+   * the store says are running get their worker again. Without it the world starts afresh from
+   * `fleet` and `sim`, and campaigns found running are left for someone to act on.
+   */
+  simDir?: string;
   /** A simulated world already running (the demo's): shown and used instead of a new one from `fleet` and `sim`. */
   world?: SimEnvironment;
+  /** What an operator should know as the server starts, a line at a time (default: the server's log). */
+  report?: (line: string) => void;
   /** Default 127.0.0.1 and a free port. */
   host?: string;
   port?: number;
@@ -83,21 +93,6 @@ function isStore(value: ServerOptions['store']): value is CampaignStore {
 export async function createApiServer(options: ServerOptions): Promise<ApiServer> {
   const owned = isStore(options.store) ? undefined : await openStore(options.store ?? {});
   const store = owned ?? (options.store as CampaignStore);
-  const env =
-    options.world ??
-    createSimEnvironment(options.fleet, {
-      seed: options.sim?.seed ?? 1,
-      ...(options.sim?.faults && { faults: options.sim.faults }),
-      startTime: options.sim?.startTime ?? Date.now(),
-    });
-  const view = createFleetView({
-    fleet: options.fleet,
-    advisories: options.advisories,
-    policy: options.policy ?? Policy.parse({}),
-    sim: env.sim,
-  });
-  // Needs and compliance are computed before the first request rather than during it.
-  view.compliance();
   const app = Fastify({
     // On standard error, as `serve --help` says: standard output is for what a command prints.
     logger: options.log
@@ -110,6 +105,37 @@ export async function createApiServer(options: ServerOptions): Promise<ApiServer
         { level: 'warn', stream: process.stderr },
     bodyLimit: 16 * 1024 * 1024,
   });
+  const say = (line: string) => (options.report ? options.report(line) : app.log.warn(line));
+  let world: ServedWorld;
+  try {
+    // The demo's world is its own run's, which works its campaign: nothing to resume here.
+    world =
+      options.world !== undefined
+        ? { env: options.world, kept: false }
+        : await openServedWorld(
+            {
+              fleet: options.fleet,
+              seed: options.sim?.seed ?? 1,
+              ...(options.sim?.faults && { faults: options.sim.faults }),
+              startTime: options.sim?.startTime ?? Date.now(),
+              ...(options.simDir !== undefined && { dir: options.simDir }),
+            },
+            store,
+            say,
+          );
+  } catch (error) {
+    await owned?.close();
+    throw error;
+  }
+  const { env } = world;
+  const view = createFleetView({
+    fleet: options.fleet,
+    advisories: options.advisories,
+    policy: options.policy ?? Policy.parse({}),
+    sim: env.sim,
+  });
+  // Needs and compliance are computed before the first request rather than during it.
+  view.compliance();
   const runner = createCampaignRunner({
     store,
     platform: env.platform,
@@ -212,6 +238,14 @@ export async function createApiServer(options: ServerOptions): Promise<ApiServer
   app.addHook('preClose', async () => {
     for (const stream of streams) stream.end();
   });
+  // After the world is back where they left it, and before anyone can act on them.
+  if (world.kept) await runner.resumeRunning(say);
+  else if (options.world === undefined)
+    for (const c of await store.campaigns())
+      if (c.state === 'running')
+        say(
+          `campaign ${c.id} is running, but the simulated world it ran on was not kept: it was not resumed`,
+        );
   return {
     app,
     async close() {

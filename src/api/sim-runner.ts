@@ -27,6 +27,11 @@ export interface CampaignRunner {
   abort(id: string, actor: string): Promise<CampaignSummary>;
   /** After an approval: a worker that stopped waiting on it goes on. */
   nudge(id: string): Promise<void>;
+  /**
+   * On start, in a world kept across restarts: each campaign the store says is running gets
+   * its worker again, as if resumed. What became of each is told to `report`, one line apiece.
+   */
+  resumeRunning(report: (line: string) => void): Promise<void>;
   /** Stops taking hosts, finishes those in flight without pacing, and waits for the worker. */
   close(): Promise<void>;
 }
@@ -204,6 +209,26 @@ export function createCampaignRunner(options: CampaignRunnerOptions): CampaignRu
       if ((state === 'running' || state === 'aborting') && (worker === undefined || worker.campaign === id)) {
         if (state === 'running') await notices.prepare(id);
         ensureWorker(id);
+      }
+    },
+    async resumeRunning(report) {
+      const running = (await store.campaigns()).filter((c) => c.state === 'running');
+      for (const { id } of running) {
+        if (worker !== undefined) {
+          report(
+            `campaign ${id} is running too, but campaigns run one at a time on the simulated fleet: once campaign ${worker.campaign} is over, pause it and resume it`,
+          );
+          continue;
+        }
+        try {
+          await notices.prepare(id);
+        } catch (error) {
+          report(`campaign ${id} is running but was not resumed: ${(error as Error).message}`);
+          continue;
+        }
+        // The owner notifier's loop starts with the worker.
+        ensureWorker(id);
+        report(`resumed campaign ${id}, which was running when the server stopped`);
       }
     },
     async close() {

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { generateTokens, parseTokensFile, startServer, type TokenEntry } from '../../api/index.js';
@@ -24,6 +26,7 @@ interface ServeFlags {
   tokens?: string;
   dataDir?: string;
   storeUrl?: string;
+  simDir?: string;
   host: string;
   port: string;
   speed: string;
@@ -56,6 +59,12 @@ export function registerServeCommand(program: Command): void {
       new Option('--data-dir <dir>', 'keep campaigns in an embedded database here').conflicts('storeUrl'),
     )
     .option('--store-url <url>', 'keep campaigns in this PostgreSQL database')
+    .addOption(
+      new Option(
+        '--sim-dir <dir>',
+        'keep the simulated world here (with --store-url; --data-dir keeps it in DIR/sim)',
+      ).conflicts('dataDir'),
+    )
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free one)', '8080')
     .option('--speed <factor>', 'simulated time per real time while a campaign runs', '600')
@@ -70,6 +79,16 @@ token as "Authorization: Bearer <token>"; the tokens file holds only SHA-256 has
 
 Campaigns run on the simulator, the fleet's digital twin, --speed times faster than real time.
 
+Restarts: with --data-dir the campaigns and the simulated world they act on are both kept
+there (the world in DIR/sim, as the setup it was made from and a journal of every call made
+on it, replayed on start). Stop the server (Ctrl-C, SIGTERM) and start it again on the same
+directory: the world is back where it was, and each campaign that was running goes on (one
+line on standard error per campaign resumed). A directory whose world is of another fleet or
+seed is refused (exit 2); so is one holding unfinished campaigns but not their world (exit 1),
+rather than run them on a world that does not match what they did. With --store-url the world
+is kept only with --sim-dir: without it a restarted server starts the world afresh from the
+fleet and leaves campaigns found running alone (it says so).
+
 With --owners, the owners of the services a campaign disrupts get signed webhooks (see
 src/engine/owners/README.md): an advance notice when the service's notice period opens, then
 progress. The hosts carrying a service's guests wait until its notice has been delivered and
@@ -81,7 +100,8 @@ a campaign logs which services ask for one.
 Examples:
   hvpatch serve
   hvpatch serve --fleet fleet.yaml --policy policy.yaml --tokens tokens.yaml --data-dir ./state --port 8080
-  hvpatch serve --fleet fleet.yaml --owners owners.yaml --data-dir ./state`,
+  hvpatch serve --fleet fleet.yaml --owners owners.yaml --data-dir ./state
+  hvpatch serve --fleet fleet.yaml --store-url postgres://hvpatch@db/hvpatch --sim-dir ./world`,
     )
     .action(async (flags: ServeFlags) => {
       const port = Number(flags.port);
@@ -101,6 +121,14 @@ Examples:
           exitCode: EXIT.badInput,
         });
 
+      // Its world and journal belong to its own store: serving them with another would split them.
+      if (flags.dataDir !== undefined && existsSync(join(flags.dataDir, 'store')))
+        throw new BadInput([
+          {
+            path: '--data-dir',
+            message: `${flags.dataDir} is the data directory of hvpatch run or demo (it holds store/): serve keeps its own, give another directory`,
+          },
+        ]);
       const fleet = flags.fleet === undefined ? generateFleet({ hosts, seed }) : await readFleet(flags.fleet);
       const policy = flags.policy === undefined ? undefined : await readPolicy(flags.policy);
       const owners = flags.owners === undefined ? undefined : await readOwners(flags.owners);
@@ -114,6 +142,11 @@ Examples:
       if (flags.tokens === undefined) ({ entries: tokens, secrets } = generateTokens(fleet.services[0]?.id));
       else tokens = parseTokensFile(await readFile(flags.tokens, 'utf8'), flags.tokens);
 
+      const simDir = flags.simDir ?? (flags.dataDir === undefined ? undefined : join(flags.dataDir, 'sim'));
+      if (flags.storeUrl !== undefined && simDir === undefined)
+        process.stderr.write(
+          'hvpatch: the simulated world is not kept across restarts (give --sim-dir to keep it): a restarted server starts it afresh from the fleet and leaves campaigns found running alone\n',
+        );
       const server = await startServer({
         fleet,
         advisories: loaded.advisories,
@@ -123,7 +156,9 @@ Examples:
         ...(flags.storeUrl !== undefined
           ? { store: { url: flags.storeUrl } }
           : flags.dataDir !== undefined && { store: { dataDir: flags.dataDir } }),
+        ...(simDir !== undefined && { simDir }),
         sim: { seed, speed },
+        report: (line) => process.stderr.write(`hvpatch: ${line}\n`),
         host: flags.host,
         port,
         log: flags.log === true,
