@@ -54,6 +54,13 @@ async function open(serving: ServerOptions = options) {
   return { server, said };
 }
 
+/** What stopped the server from starting; fails the test if it started. */
+const refused = () =>
+  open().then(
+    () => expect.fail('the server started'),
+    (e: unknown) => e,
+  );
+
 beforeAll(async () => {
   const base = await testServerOptions(8, 1);
   // Paced, so that the campaign is still running when the server closes.
@@ -86,10 +93,7 @@ describe('a kept simulated world that is not there', { timeout: 60_000 }, () => 
   it('refuses to start without the world a running campaign acted on, naming the file, and makes none', async () => {
     renameSync(simDir, `${simDir}.aside`);
     try {
-      const error = await open().then(
-        () => expect.fail('the server started'),
-        (e: unknown) => e,
-      );
+      const error = await refused();
       expect(error).toBeInstanceOf(Conflict);
       expect((error as Conflict).message).toMatch(
         new RegExp(
@@ -105,10 +109,7 @@ describe('a kept simulated world that is not there', { timeout: 60_000 }, () => 
   it('refuses a world whose journal is gone, naming the journal', async () => {
     renameSync(journalFile, `${journalFile}.aside`);
     try {
-      const error = await open().then(
-        () => expect.fail('the server started'),
-        (e: unknown) => e,
-      );
+      const error = await refused();
       expect(error).toBeInstanceOf(BadInput);
       expect((error as BadInput).problems).toEqual([
         {
@@ -172,10 +173,7 @@ describe('a kept simulated world that is not there', { timeout: 60_000 }, () => 
       `${JSON.stringify({ n: 1e9, t: 0, op: 'reboot', subject: { host: 'h' } })}\n`,
     );
     try {
-      const error = await open().then(
-        () => expect.fail('the server started'),
-        (e: unknown) => e,
-      );
+      const error = await refused();
       expect(error).toBeInstanceOf(BadInput);
       const lines = journal.split('\n').filter((line) => line !== '').length;
       expect((error as BadInput).message).toMatch(
@@ -190,10 +188,7 @@ describe('a kept simulated world that is not there', { timeout: 60_000 }, () => 
     const journal = readFileSync(journalFile, 'utf8');
     renameSync(worldFile, `${worldFile}.aside`);
     try {
-      const error = await open().then(
-        () => expect.fail('the server started'),
-        (e: unknown) => e,
-      );
+      const error = await refused();
       expect(error).toBeInstanceOf(BadInput);
       expect((error as BadInput).problems).toEqual([
         {
