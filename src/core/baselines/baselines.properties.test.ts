@@ -7,6 +7,12 @@ import { smallInput } from '../plan/input-fixtures.js';
 import { BASELINES, planBaseline, type BaselineName } from './index.js';
 
 const NAMES = Object.keys(BASELINES) as BaselineName[];
+/** A maintenance window the tools do not keep to: their bounds must not count on it either. */
+const NIGHTS = {
+  id: 'nights',
+  timeZone: 'UTC',
+  weekly: [{ days: ['mon' as const, 'tue' as const], start: '22:00', end: '23:00' }],
+};
 
 /** Small generated fleets under random limits, some with guests that can only be stopped. */
 const inputs = fc
@@ -22,9 +28,19 @@ const inputs = fc
       migrationsPerLink: fc.integer({ min: 1, max: 2 }),
     }),
     evacuationCeilingPercent: fc.integer({ min: 70, max: 100 }),
+    nightly: fc.boolean(),
   })
-  .map(({ hosts, seed, coldEvery, concurrency, evacuationCeilingPercent }) =>
-    smallInput({ hosts, seed, coldEvery, policy: { concurrency, capacity: { evacuationCeilingPercent } } }),
+  .map(({ hosts, seed, coldEvery, concurrency, evacuationCeilingPercent, nightly }) =>
+    smallInput({
+      hosts,
+      seed,
+      coldEvery,
+      policy: {
+        concurrency,
+        capacity: { evacuationCeilingPercent },
+        ...(nightly && { windows: [NIGHTS] }),
+      },
+    }),
   );
 
 const names = fc.constantFrom(...NAMES);
@@ -52,16 +68,31 @@ describe('baselines on random fleets and limits', () => {
     );
   });
 
-  it('never beat the lower bounds of the work they did', () => {
+  it('never beat the lower bounds printed with them, whatever they defer', () => {
+    fc.assert(
+      fc.property(inputs, names, (input, name) => {
+        const plan = planBaseline(name, input);
+        expect(plan.summary.lowerBound.migrations).toBeLessThanOrEqual(plan.summary.migrations);
+        expect(plan.summary.lowerBound.makespanS).toBeLessThanOrEqual(plan.summary.makespanS + 1e-6);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('are measured against the work they undertake, not hvpatch’s', () => {
     fc.assert(
       fc.property(inputs, names, (input, name) => {
         const plan = planBaseline(name, input);
         const deferred = new Set(plan.deferred.map((entry) => entry.host));
-        const bounds = lowerBounds({ ...input, work: input.work.filter((work) => !deferred.has(work.host)) });
-        expect(bounds.migrations).toBeLessThanOrEqual(plan.summary.migrations);
-        expect(bounds.makespanS).toBeLessThanOrEqual(plan.summary.makespanS + 1e-6);
+        const undertaken = lowerBounds({
+          ...input,
+          work: input.work.filter((work) => !deferred.has(work.host)),
+        });
+        // The tools move every guest they can off a host they drain, consenting owners' ones
+        // too: their bound counts those moves, where the objective's would stop some.
+        expect(plan.summary.lowerBound.migrations).toBeGreaterThanOrEqual(undertaken.migrations);
       }),
-      { numRuns: 60 },
+      { numRuns: 30 },
     );
   });
 });

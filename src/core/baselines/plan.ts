@@ -1,7 +1,6 @@
 import {
   fateRules,
   hostFates,
-  lowerBounds,
   noticeLeftMs,
   planFleet,
   planLimits,
@@ -12,6 +11,7 @@ import {
   type Plan,
   type PlanningInput,
 } from '../plan/index.js';
+import { boundsOfPlan, printedBounds } from '../plan/plan-bounds.js';
 import { planWithComponents } from '../plan/with-components.js';
 import { ANSIBLE_SERIAL, CAU, NOVA_EVACUATE } from './rules.js';
 import { Scheduler, type Job } from './scheduler.js';
@@ -33,10 +33,21 @@ export type BaselineName = keyof typeof BASELINES;
  * the tool once both are done.
  */
 export function planBaseline(name: BaselineName, input: PlanningInput): Plan {
-  return planWithComponents(input, (hosts) => {
+  const plan = planWithComponents(input, (hosts) => {
     const waitS = Math.max(0, noticeLeftS(hosts), ...(hosts.clusterNotBeforeS?.values() ?? []));
     return later(toolRun(name, hosts), waitS, hosts);
   });
+  if ((input.componentWork ?? []).length === 0) return plan;
+  // The hosts' plan's bounds are over the hosts alone: the plan's are over the components it undertakes too.
+  return { ...plan, summary: { ...plan.summary, lowerBound: printedBounds(toolBounds(input, plan)) } };
+}
+
+/**
+ * The bounds of the work a tool's plan undertakes, as it does it: the tools' scheduler
+ * keeps to no maintenance window, so their work is not stretched over the policy's.
+ */
+function toolBounds(input: PlanningInput, plan: Parameters<typeof boundsOfPlan>[1]) {
+  return boundsOfPlan({ ...input, policy: { ...input.policy, windows: [] } }, plan);
 }
 
 /**
@@ -109,8 +120,9 @@ function toolRun(name: BaselineName, input: PlanningInput): Plan {
       ? `${rules.planner} drains every host it patches, then reboots it.`
       : `${rules.planner} drains every host it patches; this one needed no reboot, only its updates and daemon restarts.`,
   }));
-  const bounds = lowerBounds(input, { fleet, limits });
   const actions = result.actions;
+  const allDeferred = [...deferred, ...result.deferred];
+  const bounds = toolBounds(input, { fleet, limits, actions, deferred: allDeferred });
   return {
     version: 1,
     planner: rules.planner,
@@ -119,10 +131,7 @@ function toolRun(name: BaselineName, input: PlanningInput): Plan {
     limits,
     strategies,
     actions,
-    deferred: [...deferred, ...result.deferred],
-    summary: planSummary({ fleet, limits, actions }, input.policy.migration, {
-      makespanS: bounds.makespanS,
-      migrations: bounds.migrations,
-    }),
+    deferred: allDeferred,
+    summary: planSummary({ fleet, limits, actions }, input.policy.migration, printedBounds(bounds)),
   };
 }

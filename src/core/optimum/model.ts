@@ -1,17 +1,5 @@
 import { BadInput } from '../errors.js';
-import {
-  evacuationCeiling,
-  GUEST_STOP_S,
-  hostDemands,
-  migrationEstimate,
-  planFleet,
-  planLimits,
-  type HostDemand,
-  type PlanHost,
-  type PlanLimits,
-  type PlanningInput,
-  type StageGate,
-} from '../plan/index.js';
+import { hostDemands, planFleet, planLimits, type PlanningInput, type StageGate } from '../plan/index.js';
 
 /** Fleets up to this many hosts are small enough for the exact model. */
 export const OPTIMUM_MAX_HOSTS = 12;
@@ -41,7 +29,7 @@ export interface OptimumModel {
  * reboot and verify (`HostDemand.outS`, the time the checker requires it disabled), no
  * more hosts out at once than the fleet, cluster and failure-domain limits allow, each
  * host's chain from the start (`hostS`), each move timed over the fastest link it could
- * have (`withTargetLinks`), and the stages: each gate but the last closes (its hosts
+ * have (as `hostDemands` times it), and the stages: each gate but the last closes (its hosts
  * done) and soaks before the next one's hosts start, its hosts chosen freely.
  * Nothing is done to a host before its gate opens, its install included (an installed
  * QEMU is what guests started there run, and the soak is there to hold that back): a host
@@ -80,9 +68,7 @@ export function optimumModel(
     fleet: planFleet(input.fleet, input.work),
     limits: planLimits(input.fleet, input.policy),
   };
-  const demands = hostDemands(input, prepared, stoppedInstead).hosts.map((demand) =>
-    withTargetLinks(demand, prepared.fleet.hosts, prepared.limits, input),
-  );
+  const demands = hostDemands(input, prepared, stoppedInstead).hosts;
   const out = demands.filter((demand) => demand.outS > 0);
   const p = out.map((demand) => demand.outS);
   const wait = out.map((demand) => demand.installWaitS);
@@ -165,64 +151,6 @@ export function optimumModel(
     'End',
   ].join('\n');
   return { lp, hosts: out.map((demand) => demand.host.id), makespan: 'makespan', longestHostS };
-}
-
-/**
- * A guest can only land where the checker lets it: on an enabled host of its migration
- * group, not the one it leaves, whose evacuation ceilings hold it even were it empty.
- * `hostDemands` times every move at the source's own NIC; where each such host has a
- * slower NIC, the move cannot be faster than over the fastest of them (a 128 GiB guest
- * on a 25 Gbit host that only 10 Gbit hosts are big enough for moves at 10 Gbit in every
- * plan), so the host's drain, and with it its time out and its own chain, is at least
- * that much longer, and its install that much less in the way. Never shorter than
- * `hostDemands` has it: the model stays a relaxation of what every plan must do.
- */
-function withTargetLinks(
-  demand: HostDemand,
-  hosts: readonly PlanHost[],
-  limits: PlanLimits,
-  input: PlanningInput,
-): Pick<HostDemand, 'host' | 'outS' | 'installWaitS' | 'hostS'> {
-  if (demand.movers.length === 0) return demand;
-  const source = demand.host;
-  const slower = demand.movers.map((guest, i) => {
-    let fastest = 0;
-    for (const host of hosts)
-      if (
-        host.id !== source.id &&
-        !host.disabled &&
-        host.migrationGroup === source.migrationGroup &&
-        guest.memoryMiB <= evacuationCeiling(host.memoryCeilingMiB, limits) &&
-        guest.vcpu <= evacuationCeiling(host.vcpuCeiling, limits)
-      )
-        fastest = Math.max(fastest, host.migrationBandwidthGbps);
-    // No host can take it at all: the plan defers or stops it, which the demand already counts.
-    if (fastest === 0) return demand.moveS[i]!;
-    const estimate = migrationEstimate(
-      guest,
-      source,
-      { migrationBandwidthGbps: fastest },
-      limits.migrationsPerHost,
-      input.policy.migration,
-    );
-    return Math.max(demand.moveS[i]!, estimate.durationMs / 1000);
-  });
-  const leaving = (moves: readonly number[]) =>
-    Math.max(
-      0,
-      ...moves,
-      moves.reduce((sum, s) => sum + s, 0) / limits.migrationsPerHost,
-      demand.stoppers.length > 0 ? GUEST_STOP_S : 0,
-    );
-  const longer = leaving(slower) - leaving(demand.moveS);
-  if (longer <= 0) return demand;
-  if (demand.outS === 0) return { ...demand, hostS: Math.max(demand.hostS, leaving(slower)) };
-  return {
-    host: demand.host,
-    outS: demand.outS + longer,
-    installWaitS: Math.max(0, demand.installWaitS - longer),
-    hostS: demand.hostS + Math.max(0, longer - demand.installWaitS),
-  };
 }
 
 /**

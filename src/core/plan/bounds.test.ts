@@ -134,6 +134,35 @@ describe('lowerBounds', () => {
     expect(windowed.parts.stagesS).toBeCloseTo(shortestHostS + 2 * outS);
   });
 
+  it('holds the last stage to exactly the hosts of no earlier gate, where the gates name them', () => {
+    const concurrency = { fleetPercent: 100, perCluster: 1, perFailureDomain: 1 };
+    // host-0 reboots in 10 minutes, the others in 5: named, the canary host-1 is not the largest.
+    const slowFirst = input({ concurrency }, (fleet) => (fleet.hosts[0]!.rebootDuration = 600_000));
+    const counted = [
+      { hosts: 1, soakS: 1800 },
+      { hosts: 2, soakS: 0 },
+    ];
+    const named = [
+      { ...counted[0]!, members: new Set(['host-1']) },
+      { ...counted[1]!, members: new Set(['host-0', 'host-2']) },
+    ];
+    const hostS = Math.max(2 * moveS, installS) + 300 + 60;
+    const slowOutS = 2 * moveS + 600 + 60 + 2;
+    expect(lowerBounds(slowFirst, undefined, named).parts.stagesS).toBeCloseTo(
+      hostS + 1800 + slowOutS + outS,
+    );
+    // Without names, the largest host (host-0) is the one taken out of the last gate.
+    expect(lowerBounds(slowFirst, undefined, counted).parts.stagesS).toBeCloseTo(hostS + 1800 + 2 * outS);
+    // A canary of host-0 lasts as long as host-0, not as the shortest host.
+    const slowCanary = [
+      { ...counted[0]!, members: new Set(['host-0']) },
+      { ...counted[1]!, members: new Set(['host-1', 'host-2']) },
+    ];
+    expect(lowerBounds(slowFirst, undefined, slowCanary).parts.stagesS).toBeCloseTo(
+      Math.max(2 * moveS, installS) + 600 + 60 + 1800 + 2 * outS,
+    );
+  });
+
   it('leaves out a host that nothing allowed can empty', () => {
     const bounds = lowerBounds(
       input({}, (fleet) => {
@@ -154,5 +183,84 @@ describe('lowerBounds', () => {
     expect(bounds.makespanS).toBe(
       wallClockForWork(Policy.parse({ windows }).windows, START, bounds.parts.workS),
     );
+  });
+
+  it('times each move no faster than over the fastest NIC of a host that could legally take the guest', () => {
+    const GiB = 1024;
+    /** A 48 GiB guest on a 25 Gbit/s host; `roomy` says whether the other 25 Gbit/s host could hold it. */
+    const boundsWith = (roomy: boolean) => {
+      const fleet = smallFleet(
+        [
+          { migrationBandwidthGbps: 25 },
+          { migrationBandwidthGbps: 25, memoryMiB: roomy ? 64 * GiB : 32 * GiB },
+          { migrationBandwidthGbps: 10 },
+        ],
+        [{ host: 'host-0', memoryMiB: 48 * GiB }],
+      );
+      const work = workFromUpdates(fleet, (host) => (host.id === 'host-0' ? KERNEL : []));
+      return lowerBounds({ fleet, policy: defaults, work, startsAt: START });
+    };
+    const over = (gbps: number) =>
+      migrationEstimate(
+        { memoryMiB: 48 * GiB, dirtyRateMiBps: 10 },
+        { migrationBandwidthGbps: 25 },
+        { migrationBandwidthGbps: gbps },
+        1,
+        defaults.migration,
+      ).durationMs / 1000;
+    const fast = boundsWith(true);
+    const slow = boundsWith(false);
+    // Over 25 Gbit/s the move is shorter than the install; over 10 Gbit/s it is longer.
+    expect(over(25)).toBeLessThan(installS);
+    expect(over(10)).toBeGreaterThan(installS);
+    expect(fast.parts.longestHostS).toBeCloseTo(installS + 300 + 60);
+    expect(slow.parts.longestHostS).toBeCloseTo(over(10) + 300 + 60);
+    expect(slow.parts.hostsOutFleetS).toBeCloseTo(over(10) + 300 + 60 + 2);
+    expect(slow.parts.bandwidthS).toBeCloseTo((48 * GiB) / gbpsToMiBps(10));
+    expect(fast.parts.bandwidthS).toBeCloseTo((48 * GiB) / gbpsToMiBps(25));
+    expect(slow.makespanS).toBeGreaterThan(fast.makespanS);
+  });
+
+  it('starts the supporting components’ wait from every cluster with work, hosts out or not', () => {
+    // host-0, on a slow NIC in a cluster no component holds, only moves its guests off the
+    // old QEMU (no reboot, so never out of service); host-1 reboots once an array is patched.
+    const fleet = smallFleet(
+      [{ migrationBandwidthGbps: 1 }, {}, {}],
+      [
+        ...Array.from({ length: 4 }, () => ({ host: 'host-0', memoryMiB: 12_288, service: 'db' })),
+        { host: 'host-1' },
+      ],
+    );
+    fleet.services.push({
+      id: 'db',
+      owner: 'DB',
+      contact: 'db@example.com',
+      disruptionBudget: 1,
+      consentInPlaceReboot: false,
+      noticePeriod: 0,
+    });
+    fleet.clusters.push({ ...fleet.clusters[0]!, id: 'late' });
+    fleet.hosts[1]!.cluster = 'late';
+    fleet.components.push({
+      id: 'array',
+      kind: 'storage-array',
+      patchAfter: [],
+      patchBefore: ['late'],
+      firmware: [{ component: 'other', version: '1', staged: '2' }],
+      packages: [],
+    });
+    const qemu = [{ name: 'qemu-system-x86', version: '1:8.2.2+ds-0ubuntu1.5', source: 'qemu' }];
+    const work = workFromUpdates(fleet, (host) =>
+      host.id === 'host-0' ? qemu : host.id === 'host-1' ? KERNEL : [],
+    );
+    const componentWork = [
+      { component: 'array', packages: [], firmware: [{ component: 'other', version: '2' }] },
+    ];
+    const { parts } = lowerBounds({ fleet, policy: defaults, work, componentWork, startsAt: START });
+    const arrayS = 1800 + 60;
+    // db's moves may run from the start, beside the array's restart: what bounds the
+    // campaign is the array and then host-1's time out, not the array and then db's moves.
+    expect(parts.serviceS).toBeGreaterThan(parts.hostsOutClusterS);
+    expect(parts.componentsS).toBeCloseTo(arrayS + parts.hostsOutClusterS);
   });
 });

@@ -51,8 +51,9 @@ export interface LowerBounds {
     hostsOutFailureDomainS: number;
     /**
      * Memory of the guests that must move divided by what the hosts they leave can send at
-     * once (each migration runs at most at its source NIC's speed, and a host's migrations
-     * share its NIC): bytes over aggregate migration bandwidth.
+     * once (each migration runs at most at the speed of the slower of its source's NIC and
+     * the fastest NIC that could take it, and a host's migrations share its NIC): bytes over
+     * aggregate migration bandwidth.
      */
     bandwidthS: number;
     /**
@@ -65,10 +66,11 @@ export interface LowerBounds {
     service?: string;
     /**
      * For a plan that follows stages, each gate but the last must finish and soak before
-     * the next starts: at least the shortest host's own time plus the soak per gate (the
-     * soak only without windows, as it passes while they are closed), then the hosts-out
-     * terms of the last gate, which holds every host but those of the earlier gates (the
-     * largest ones taken out, whichever they are). 0 without stages.
+     * the next starts: at least the own time of its longest host (of the shortest host,
+     * when the gates do not say which hosts they hold) plus the soak per gate (the soak
+     * only without windows, as it passes while they are closed), then the hosts-out terms
+     * of the last gate, which holds every host but those of the earlier gates (without
+     * their names, the largest ones taken out, whichever they are). 0 without stages.
      */
     stagesS: number;
     /**
@@ -98,6 +100,12 @@ export interface LowerBounds {
   };
 }
 
+/** See `hostDemands`: consenting owners' guests a plan stopped or moved against the objective's split. */
+export interface GuestChoices {
+  stoppedInstead: ReadonlySet<string>;
+  movedInstead: ReadonlySet<string>;
+}
+
 /**
  * The bounds for an input. Planners that already built the plan's fleet and limits pass
  * them, so that the bound is computed on exactly what their plan holds.
@@ -113,9 +121,11 @@ export function lowerBounds(
    * and how long it soaks, in order. Tools without stages (the baselines) pass none.
    */
   gates: readonly StageGate[] = [],
+  /** The choices a plan made for consenting owners' guests, to bound the work it really did. */
+  choices: GuestChoices = { stoppedInstead: new Set(), movedInstead: new Set() },
 ): LowerBounds {
   const { limits } = prepared;
-  const demands = hostDemands(input, prepared);
+  const demands = hostDemands(input, prepared, choices.stoppedInstead, choices.movedInstead);
   // Each host's time out, per scope, kept per host so that a stage term can take out the largest.
   const area = {
     fleet: [] as number[],
@@ -142,7 +152,6 @@ export function lowerBounds(
   let movedMiB = 0;
   let sendMiBps = 0;
   let longestHostS = 0;
-  let shortestHostS = Infinity;
   for (const demand of demands.hosts) {
     const { host, movers, moveS } = demand;
     movers.forEach((guest, i) => disrupt(guest, moveS[i]));
@@ -152,11 +161,10 @@ export function lowerBounds(
     consentingMoves += demand.consentingMoves;
     if (movers.length > 0) {
       movedMiB += movers.reduce((sum, guest) => sum + guest.memoryMiB, 0);
-      sendMiBps += gbpsToMiBps(host.migrationBandwidthGbps);
+      sendMiBps += gbpsToMiBps(demand.sendGbps);
     }
     if (demand.outS > 0) addArea(host, demand.outS);
     longestHostS = Math.max(longestHostS, demand.hostS);
-    shortestHostS = Math.min(shortestHostS, demand.hostS);
   }
 
   const { maxHostsOut } = limits;
@@ -174,13 +182,7 @@ export function lowerBounds(
       busiest(area.cluster, maxHostsOut.cluster, spared),
       busiest(area.domain, maxHostsOut.failureDomain, spared),
     );
-  const stagesS = stageTerm(
-    gates,
-    demands.hosts.length,
-    shortestHostS,
-    input.policy.windows.length > 0,
-    hostsOut,
-  );
+  const stagesS = stageTerm(gates, demands.hosts, limits, input.policy.windows.length > 0, hostsOut);
   let serviceS = 0;
   let service: string | undefined;
   for (const [id, total] of disruption) {
@@ -220,7 +222,8 @@ export function lowerBounds(
     parts.bandwidthS,
     parts.serviceS,
   );
-  const componentsS = componentTerm(input, limits, area.cluster, afterRelease);
+  const clustersWithWork = new Set(demands.hosts.map((demand) => demand.host.cluster));
+  const componentsS = componentTerm(input, limits, area.cluster, clustersWithWork, afterRelease);
   const noticeS = noticeTerm(input, demands.hosts, maxHostsOut.fleet);
   return {
     migrations,
@@ -234,6 +237,7 @@ function componentTerm(
   input: PlanningInput,
   limits: PlanLimits,
   clusterAreas: ReadonlyMap<string, number[]>,
+  clustersWithWork: ReadonlySet<string>,
   afterEarliestS: number,
 ): number {
   const work = input.componentWork ?? [];
@@ -241,34 +245,74 @@ function componentTerm(
   const { chainS, clusterReleaseS } = componentBounds(planComponents(input.fleet, work), work);
   const sum = (list: readonly number[]) => list.reduce((total, seconds) => total + seconds, 0);
   let term = chainS;
+  for (const [cluster, areas] of clusterAreas)
+    term = Math.max(term, (clusterReleaseS.get(cluster) ?? 0) + sum(areas) / limits.maxHostsOut.cluster);
+  // Migrations and stops count in the other terms too, from hosts that need not go out:
+  // the earliest start is over every cluster with work, not only those with hosts out.
   let earliestS = Infinity;
-  for (const [cluster, areas] of clusterAreas) {
-    const releaseS = clusterReleaseS.get(cluster) ?? 0;
-    earliestS = Math.min(earliestS, releaseS);
-    term = Math.max(term, releaseS + sum(areas) / limits.maxHostsOut.cluster);
-  }
+  for (const cluster of clustersWithWork) earliestS = Math.min(earliestS, clusterReleaseS.get(cluster) ?? 0);
   if (Number.isFinite(earliestS)) term = Math.max(term, earliestS + afterEarliestS);
   return term;
 }
 
 export interface StageGate {
+  /** The gate's hosts that activate something (a step besides their install) in the plan. */
   hosts: number;
   soakS: number;
+  /**
+   * Which hosts those are, where the plan says: then each gate takes at least as long as
+   * the longest of them (the next gate starts only once all of them are through), and the
+   * last gate holds exactly the hosts of no earlier gate.
+   */
+  members?: ReadonlySet<string>;
 }
 
 /** See `stagesS`: the time earlier gates take, then what the last gate's hosts need out of service. */
 function stageTerm(
   gates: readonly StageGate[],
-  hostCount: number,
-  shortestHostS: number,
+  demands: readonly HostDemand[],
+  limits: PlanLimits,
   windowed: boolean,
   hostsOut: (spared: number) => number,
 ): number {
   const earlier = gates.slice(0, -1).filter((gate) => gate.hosts > 0);
-  if (earlier.length === 0 || hostCount === 0) return 0;
-  const before = earlier.reduce((sum, gate) => sum + shortestHostS + (windowed ? 0 : gate.soakS), 0);
+  if (earlier.length === 0 || demands.length === 0) return 0;
+  const soakS = (gate: StageGate) => (windowed ? 0 : gate.soakS);
+  if (earlier.every((gate) => gate.members !== undefined)) {
+    const hostS = new Map(demands.map((demand) => [demand.host.id, demand.hostS]));
+    let before = 0;
+    for (const gate of earlier) {
+      let longest = 0;
+      for (const host of gate.members!) longest = Math.max(longest, hostS.get(host) ?? 0);
+      before += longest + soakS(gate);
+    }
+    const inEarlier = new Set(earlier.flatMap((gate) => [...gate.members!]));
+    const last = demands.filter((demand) => !inEarlier.has(demand.host.id));
+    return before + hostsOutOf(last, limits);
+  }
+  const shortestHostS = Math.min(...demands.map((demand) => demand.hostS));
+  const before = earlier.reduce((sum, gate) => sum + shortestHostS + soakS(gate), 0);
   const spared = earlier.reduce((sum, gate) => sum + gate.hosts, 0);
   return before + hostsOut(spared);
+}
+
+/** The largest hosts-out term of these hosts alone: their time out over each scope's limit. */
+function hostsOutOf(demands: readonly HostDemand[], limits: PlanLimits): number {
+  const { maxHostsOut } = limits;
+  let fleetS = 0;
+  const clusterS = new Map<string, number>();
+  const domainS = new Map<string, number>();
+  for (const { host, outS } of demands) {
+    if (outS <= 0) continue;
+    fleetS += outS;
+    clusterS.set(host.cluster, (clusterS.get(host.cluster) ?? 0) + outS);
+    domainS.set(host.failureDomain, (domainS.get(host.failureDomain) ?? 0) + outS);
+  }
+  return Math.max(
+    fleetS / maxHostsOut.fleet,
+    ...[...clusterS.values()].map((seconds) => seconds / maxHostsOut.cluster),
+    ...[...domainS.values()].map((seconds) => seconds / maxHostsOut.failureDomain),
+  );
 }
 
 /** See `noticeS`. */

@@ -10,6 +10,7 @@ import {
   TOGGLE_S,
   VERIFY_S,
 } from './durations.js';
+import { fastestLegalTarget } from './fastest-target.js';
 import { consentingSplit, fateRules, hostFates } from './fates.js';
 import type { PlanningInput } from './input.js';
 import type { Plan, PlanGuest, PlanHost, PlanLimits } from './model.js';
@@ -20,9 +21,19 @@ import type { Plan, PlanGuest, PlanHost, PlanLimits } from './model.js';
  */
 export interface HostDemand {
   host: PlanHost;
-  /** Guests the objective has move (see `consentingSplit`), and their predicted durations. */
+  /**
+   * Guests the objective has move (see `consentingSplit`), and their predicted durations:
+   * each over the slower of the host's NIC and the fastest NIC of a host that could legally
+   * take it (see `fastestLegalTarget`).
+   */
   movers: PlanGuest[];
   moveS: number[];
+  /**
+   * The most the host can send at once, in Gbit/s: its own NIC, or the fastest NIC its
+   * movers could go to if that is slower (its migrations share `migrationsPerHost` shares
+   * of the slower NIC of each pair). 0 without movers.
+   */
+  sendGbps: number;
   /** How many of `movers` are consenting owners' guests. */
   consentingMoves: number;
   /** Guests that stop and start again with the host. */
@@ -67,25 +78,50 @@ export function hostDemands(
    * room for them): to measure that plan against the problem it really solved.
    */
   stoppedInstead: ReadonlySet<string> = new Set(),
+  /**
+   * Consenting owners' guests a plan moved where the objective would stop them (a baseline
+   * drains every host it patches): likewise.
+   */
+  movedInstead: ReadonlySet<string> = new Set(),
 ): Demands {
   const { limits } = prepared;
   const migration = input.policy.migration;
   const all = hostFates(input, prepared.fleet, fateRules(input.fleet.services, limits, migration));
   const doable = all.filter((fates) => fates.blockedBy === undefined);
   const rebootOf = new Map(input.fleet.hosts.map((host) => [host.id, rebootS(host)]));
+  const fastestTarget = fastestLegalTarget(prepared.fleet.hosts, limits);
   const hosts = doable.map((fates): HostDemand => {
     const { host, work } = fates;
     const reboot = work.needsReboot ? rebootOf.get(host.id)! : 0;
     const consenting = consentingSplit(fates, limits);
-    const movers = [...fates.migrate, ...consenting.moving.filter((guest) => !stoppedInstead.has(guest.id))];
+    const stopsInstead = (guest: PlanGuest) => stoppedInstead.has(guest.id);
+    const movesInstead = (guest: PlanGuest) => movedInstead.has(guest.id) && !stopsInstead(guest);
+    const movers = [
+      ...fates.migrate,
+      ...consenting.moving.filter((guest) => !stopsInstead(guest)),
+      ...consenting.stopping.filter(movesInstead),
+    ];
     const stoppers = [
       ...fates.stop,
-      ...consenting.stopping,
-      ...consenting.moving.filter((guest) => stoppedInstead.has(guest.id)),
+      ...consenting.stopping.filter((guest) => !movesInstead(guest)),
+      ...consenting.moving.filter(stopsInstead),
     ];
-    // A faster target cannot help: each migration gets a share of the slower NIC.
+    // Each migration gets a share of the slower NIC: the host's own, or that of the fastest
+    // host that could take the guest. No plan moves a guest no host could take (one that
+    // undertakes its host stops it: see `stoppedInstead`); it keeps the host's own NIC.
+    const linkGbps = movers.map((guest) => {
+      const target = fastestTarget(guest, host);
+      return target === 0 ? host.migrationBandwidthGbps : Math.min(host.migrationBandwidthGbps, target);
+    });
     const moveS = movers.map(
-      (guest) => migrationEstimate(guest, host, host, limits.migrationsPerHost, migration).durationMs / 1000,
+      (guest, i) =>
+        migrationEstimate(
+          guest,
+          host,
+          { migrationBandwidthGbps: linkGbps[i]! },
+          limits.migrationsPerHost,
+          migration,
+        ).durationMs / 1000,
     );
     const drain = Math.max(0, ...moveS, moveS.reduce((sum, s) => sum + s, 0) / limits.migrationsPerHost);
     const stopping = stoppers.length > 0 ? GUEST_STOP_S : 0;
@@ -105,6 +141,7 @@ export function hostDemands(
       host,
       movers,
       moveS,
+      sendGbps: Math.max(0, ...linkGbps),
       consentingMoves: movers.length - fates.migrate.length,
       stoppers,
       rebootS: reboot,

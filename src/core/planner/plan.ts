@@ -1,5 +1,5 @@
 import { planFleet, planLimits } from '../plan/build.js';
-import { lowerBounds } from '../plan/bounds.js';
+import { boundsOfPlan, printedBounds } from '../plan/plan-bounds.js';
 import { planWithComponents } from '../plan/with-components.js';
 import { noticeLeftMs } from '../plan/input.js';
 import type { HostStrategy, Plan, PlanAction, PlanLimits, PlanningInput, StageGate } from '../plan/index.js';
@@ -31,7 +31,19 @@ export const PLANNER_NAME = 'hvpatch';
  * the limits let it be. Deterministic: the same input gives the same plan.
  */
 export function planCampaign(input: PlanningInput, effort: SearchEffort = SEARCH_EFFORT): Plan {
-  return planWithComponents(input, (hosts) => chosen(hosts, effort));
+  if ((input.componentWork ?? []).length === 0) return finish(input, chosen(input, effort));
+  // The plan holds the last hosts' plan made, whose bounds are over the hosts alone: the
+  // plan's are over the components it undertakes too.
+  let gates: readonly StageGate[] = [];
+  const plan = planWithComponents(input, (hosts) => {
+    const best = chosen(hosts, effort);
+    gates = undertakenGates(best);
+    return finish(hosts, best);
+  });
+  return {
+    ...plan,
+    summary: { ...plan.summary, lowerBound: printedBounds(boundsOfPlan(input, plan, gates)) },
+  };
 }
 
 /** Fleets up to this many hosts are planned once per canary choice, each with a search over the host order. */
@@ -56,7 +68,7 @@ export const SEARCH_EFFORT: Readonly<SearchEffort> = { ordersPerCanary: 40, orde
  * over the host order (`searchOrder`), then search the best one's further, and keep the
  * best plan by the objective (`Score`): never worse than any canary in the default order.
  */
-function chosen(input: PlanningInput, effort: SearchEffort): Plan {
+function chosen(input: PlanningInput, effort: SearchEffort): Trial {
   const small = input.fleet.hosts.length <= SEARCH_UP_TO;
   const base = prepareBase(input);
   const search = (prepared: Prepared, budget: number) =>
@@ -76,7 +88,7 @@ function chosen(input: PlanningInput, effort: SearchEffort): Plan {
     const deeper = search(best!.prepared, effort.ordersForBest);
     if (better(deeper.score, best!.score)) best = deeper;
   }
-  return finish(input, best!);
+  return best!;
 }
 
 /** Each distinct choice of canary: on a small fleet one per host, in ranking order; else the ranked one. */
@@ -153,7 +165,8 @@ function trial(input: PlanningInput, prepared: Prepared, order?: readonly number
 
 function finish(input: PlanningInput, trial: Trial): Plan {
   const { fleet, limits } = trial.prepared;
-  const bounds = lowerBounds(input, { fleet, limits }, trial.followed);
+  const { actions, deferred } = trial;
+  const bounds = boundsOfPlan(input, { fleet, limits, actions, deferred }, undertakenGates(trial));
   return {
     version: 1,
     planner: PLANNER_NAME,
@@ -162,10 +175,31 @@ function finish(input: PlanningInput, trial: Trial): Plan {
     fleet,
     limits,
     strategies: trial.strategies,
-    actions: trial.actions,
-    deferred: trial.deferred,
-    summary: { ...trial.figures, lowerBound: { makespanS: bounds.makespanS, migrations: bounds.migrations } },
+    actions,
+    deferred,
+    summary: { ...trial.figures, lowerBound: printedBounds(bounds) },
   };
+}
+
+/**
+ * The gates the plan ran through (none unless all), each with only its hosts the plan
+ * undertakes and activates (a step besides its install): the bounds take each earlier gate
+ * to last at least as long as the longest such host, which a gate whose only activation
+ * came from a host given up half-way need not.
+ */
+function undertakenGates(trial: Trial): StageGate[] {
+  if (trial.followed.length === 0) return [];
+  const deferred = new Set(trial.deferred.map((entry) => entry.host));
+  const activated = new Set(
+    trial.actions.filter((action) => action.kind !== 'install').map((action) => action.host),
+  );
+  const { gates, index } = trial.prepared;
+  return gates.map((gate) => {
+    const members = new Set(
+      gate.hosts.map((h) => index.hosts[h]!.id).filter((id) => activated.has(id) && !deferred.has(id)),
+    );
+    return { hosts: members.size, soakS: gate.soakMs / 1000, members };
+  });
 }
 
 function withPatchS(patchS: number | undefined): { guestPatchS?: number } {

@@ -1,6 +1,7 @@
 import { Migration, type MigrationPolicy } from '../model/index.js';
 import type { HostStrategy, Plan, PlanAction } from '../plan/index.js';
 import type { ClusterRelease } from '../plan/component-schedule.js';
+import { replanBounds } from '../plan/plan-bounds.js';
 import { toActions } from './actions.js';
 import { releaseFit } from './calendar.js';
 import { replanWithComponents } from './replan-components.js';
@@ -103,7 +104,12 @@ function replanHosts(
     strategies,
     actions,
     deferred,
-    summary: { ...summarize(actions, fleet, migrations), lowerBound: plan.summary.lowerBound },
+    // The replaced plan's bounds were of its work under the policy's windows: hosts may be
+    // down now, guests gone, and windows are not applied again.
+    summary: {
+      ...summarize(actions, fleet, migrations),
+      lowerBound: replanBounds(plan, nowS, state.kept, deferred),
+    },
   };
 }
 
