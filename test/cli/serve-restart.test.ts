@@ -3,8 +3,16 @@
  * same directory: the simulated world comes back where it was, the campaign goes on by itself
  * and ends, and nothing it did is done twice or lost.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,6 +51,7 @@ const fleetFlags = ['--hosts', '8', '--seed', '1'];
 
 interface Serving {
   url: string;
+  pid: number;
   output: () => string;
   stop: () => Promise<number | null>;
 }
@@ -86,6 +95,7 @@ async function serve(speed: number): Promise<Serving> {
   ]);
   return {
     url,
+    pid: child.pid!,
     output: () => output,
     stop: () => {
       child.kill('SIGTERM');
@@ -327,5 +337,42 @@ describe('hvpatch serve across a restart', { timeout: 150_000 }, () => {
       `--data-dir: ${runDir} is the data directory of hvpatch run or demo (it holds store/): serve keeps its own, give another directory`,
     );
     expect(readdirSync(runDir)).toEqual(['store']);
+  });
+
+  it('refuses a second server on the data directory while the first lives, naming both, and changes nothing', async () => {
+    const claim = join(dataDir, 'run.json');
+    // Left by a server killed outright: its process is gone, so it holds nothing.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(claim, JSON.stringify({ pid: dead, worker: 'gone', startedAt: '2026-01-01T00:00:00Z' }));
+    const first = await serve(300);
+    expect(JSON.parse(readFileSync(claim, 'utf8'))).toMatchObject({ pid: first.pid, command: 'serve' });
+    const simFiles = () =>
+      readdirSync(join(dataDir, 'sim')).map((f) => readFileSync(join(dataDir, 'sim', f), 'utf8'));
+    const before = { top: readdirSync(dataDir).sort(), sim: simFiles(), claim: readFileSync(claim, 'utf8') };
+
+    const second = runCli([
+      'serve',
+      ...fleetFlags,
+      '--data-dir',
+      dataDir,
+      '--tokens',
+      tokensFile,
+      '--port',
+      '0',
+    ]);
+    expect(second.status, second.stderr).toBe(1);
+    expect(second.stderr).toContain(`${dataDir} is in use by hvpatch serve (pid ${first.pid}, worker `);
+    expect(second.stderr).toContain('use its API, or stop that server first');
+    expect({ top: readdirSync(dataDir).sort(), sim: simFiles(), claim: readFileSync(claim, 'utf8') }).toEqual(
+      before,
+    );
+    // Nor may the campaign commands open its embedded database beside it: they point to the API.
+    const status = runCli(['status', '--data-dir', dataDir]);
+    expect(status.status, status.stderr).not.toBe(0);
+    expect(status.stderr).toContain(`${dataDir} is in use by hvpatch serve (pid ${first.pid}): use its API`);
+    // The first one still serves, and lets the directory go when it stops.
+    await call(first, 'GET', '/api/hosts?limit=1', 'viewer');
+    expect(await first.stop(), first.output()).toBe(0);
+    expect(existsSync(claim)).toBe(false);
   });
 });

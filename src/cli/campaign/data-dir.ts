@@ -1,22 +1,22 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadInput, Conflict } from '../../core/errors.js';
-import type { Fleet } from '../../core/model/index.js';
-import type { FaultPlan } from '../../core/sim/index.js';
+import { keptWorldFiles, type KeptWorldFiles } from '../../drivers/sim/kept-world.js';
 
 /**
  * What `hvpatch run` keeps in its data directory:
  *   store/              the campaign store (embedded PGlite), unless --database-url is given
- *   sim/world.json      the simulated world's inputs: the fleet, the seed and the faults
- *   sim/journal.ndjson  every call made on the simulated world, to replay it (drivers/sim/journal.ts)
- *   run.json            the live run: its process, campaign and control socket (removed when it ends)
+ *   sim/                the simulated world, kept as drivers/sim/kept-world.ts keeps one:
+ *     world.json          its setup: the fleet, the seed, the faults and when its clock started
+ *     journal.ndjson      every call made on it, to replay it (drivers/sim/journal.ts)
+ *   run.json            the live run: its process (removed when it ends)
  *   control.sock        where status, pause, resume, abort and events reach the live run
+ * `hvpatch serve` claims its directories with a run.json too (see `claimDataDir`).
  */
 export interface DataDir {
   root: string;
   store: string;
-  world: string;
-  journal: string;
+  world: KeptWorldFiles;
   run: string;
   socket: string;
 }
@@ -25,39 +25,22 @@ export function dataDir(root: string): DataDir {
   return {
     root,
     store: join(root, 'store'),
-    world: join(root, 'sim', 'world.json'),
-    journal: join(root, 'sim', 'journal.ndjson'),
+    world: keptWorldFiles(join(root, 'sim')),
     run: join(root, 'run.json'),
     socket: join(root, 'control.sock'),
   };
 }
 
-export interface SimWorldSetup {
-  fleet: Fleet;
-  seed: number;
-  faults: FaultPlan;
-  /** The simulated clock starts when the plan does, so windows and deadlines mean what they say. */
-  startTime: number;
-}
-
-export function readWorldSetup(dir: DataDir): SimWorldSetup | undefined {
-  if (!existsSync(dir.world)) return undefined;
-  return JSON.parse(readFileSync(dir.world, 'utf8')) as SimWorldSetup;
-}
-
-export function writeWorldSetup(dir: DataDir, setup: SimWorldSetup): void {
-  mkdirSync(join(dir.root, 'sim'), { recursive: true });
-  writeFileSync(dir.world, `${JSON.stringify(setup)}\n`);
-}
-
-/** The run holding the data directory, as written by it. */
+/** The process holding the data directory, as written by it. */
 export interface LiveRun {
   pid: number;
   worker: string;
   startedAt: string;
+  /** Which command holds it; claims written before serve made any are run's. */
+  command?: 'run' | 'serve';
 }
 
-/** The run that holds the directory, if its process is still alive (a killed run leaves its file behind). */
+/** The run or server that holds the directory, if its process is still alive (a killed one leaves its file behind). */
 export function liveRun(dir: DataDir): LiveRun | undefined {
   if (!existsSync(dir.run)) return undefined;
   let run: LiveRun;
@@ -70,23 +53,31 @@ export function liveRun(dir: DataDir): LiveRun | undefined {
 }
 
 /**
- * Takes the directory for this process. Embedded PGlite allows one process per data
- * directory, so a second run is refused while the first lives; a dead one's leftovers are cleared.
+ * Takes the directory for this process. Embedded PGlite allows one process per data directory,
+ * and two processes appending to one simulated world's journal would each replay a world the
+ * other changed, so a second run or server is refused while the first lives; a dead one's
+ * leftovers are cleared.
  */
-export function claimDataDir(dir: DataDir, run: LiveRun): () => void {
+export function claimDataDir(dir: DataDir, run: Required<LiveRun>): () => void {
   const holder = liveRun(dir);
-  if (holder)
+  if (holder) {
+    const command = holder.command ?? 'run';
+    const instead =
+      command === 'run'
+        ? `use 'hvpatch status --data-dir ${dir.root}', or stop that run first`
+        : 'use its API, or stop that server first';
     throw new Conflict(
-      `${dir.root} is in use by hvpatch run (pid ${holder.pid}, worker ${holder.worker}): use 'hvpatch status --data-dir ${dir.root}', or stop that run first`,
+      `${dir.root} is in use by hvpatch ${command} (pid ${holder.pid}, worker ${holder.worker}): ${instead}`,
     );
+  }
   mkdirSync(dir.root, { recursive: true });
   rmSync(dir.run, { force: true });
   rmSync(dir.socket, { force: true });
   try {
-    // Exclusive create: of two runs started at the same instant, one gets the directory.
+    // Exclusive create: of two processes started at the same instant, one gets the directory.
     writeFileSync(dir.run, `${JSON.stringify(run)}\n`, { flag: 'wx' });
   } catch {
-    throw new Conflict(`${dir.root} was just taken by another hvpatch run`);
+    throw new Conflict(`${dir.root} was just taken by another hvpatch run or serve`);
   }
   return () => {
     rmSync(dir.run, { force: true });

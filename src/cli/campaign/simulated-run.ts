@@ -1,10 +1,5 @@
-import { existsSync } from 'node:fs';
-import {
-  createSimEnvironment,
-  fileJournal,
-  readJournal,
-  type SimEnvironment,
-} from '../../drivers/sim/index.js';
+import type { Fleet } from '../../core/model/index.js';
+import type { SimEnvironment } from '../../drivers/sim/index.js';
 import { runWorker, type RunWorkerOptions, type WorkerOutcome } from '../../engine/index.js';
 import {
   createOwnerNotifier,
@@ -17,7 +12,7 @@ import type { CampaignStore } from '../../store/index.js';
 import type { GuestPatcher } from '../../core/ports.js';
 import { storeAccess } from './access.js';
 import { serveControl } from './control.js';
-import type { DataDir, SimWorldSetup } from './data-dir.js';
+import type { DataDir } from './data-dir.js';
 import { followProgress } from './run-progress.js';
 import { summariseRun, type RunSummary } from './run-summary.js';
 
@@ -25,13 +20,11 @@ export interface SimulatedRunOptions {
   store: CampaignStore;
   campaign: string;
   dir: DataDir;
-  setup: SimWorldSetup;
-  /** Virtual time runs this many times faster than real time; as fast as it can without it. */
-  speed?: number;
+  /** The simulated world kept in the data directory (`openKeptWorld`), opened before the campaign was made. */
+  env: SimEnvironment;
+  fleet: Fleet;
   worker: string;
   progress: 'lines' | 'none';
-  /** Called once the simulated world is up, before the engine starts on it. */
-  onWorld?: (env: SimEnvironment) => void | Promise<void>;
   /** Services whose hosts wait for their owner's consent (the policy's approvals.ownerConsent). */
   ownerConsent?: readonly string[];
   /**
@@ -53,16 +46,7 @@ const LEASE_TTL_MS = 5 * 60_000;
  * control socket open for status/pause/resume/abort, until the campaign ends or Ctrl-C.
  */
 export async function runOnSimulator(options: SimulatedRunOptions): Promise<RunSummary> {
-  const { store, campaign, dir, setup } = options;
-  const env = createSimEnvironment(setup.fleet, {
-    seed: setup.seed,
-    faults: setup.faults,
-    startTime: setup.startTime,
-    ...(options.speed !== undefined && { speed: options.speed }),
-    replay: existsSync(dir.journal) ? readJournal(dir.journal) : [],
-    journal: fileJournal(dir.journal),
-  });
-  await options.onWorld?.(env);
+  const { store, campaign, dir, env, fleet } = options;
   const ownerConsent = options.ownerConsent ?? [];
   // Refuses, before anything is sent or done, a disrupted service whose owner has no endpoint.
   const notifier =
@@ -71,14 +55,14 @@ export async function runOnSimulator(options: SimulatedRunOptions): Promise<RunS
       : await createOwnerNotifier({
           store,
           campaign,
-          services: setup.fleet.services,
+          services: fleet.services,
           ownerConsent,
           endpoints: options.owners,
           clock: env.clock,
           // Receivers check a signature's time against their own clock, not the simulation's.
           signingNow: Date.now,
         });
-  if (notifier === undefined) await warnUnheldNotice(store, campaign, setup, ownerConsent);
+  if (notifier === undefined) await warnUnheldNotice(store, campaign, fleet, ownerConsent);
   // Changes made through the run carry its clock, so the audit trail keeps one time line.
   const stopControl = await serveControl(
     dir.socket,
@@ -129,11 +113,11 @@ export async function runOnSimulator(options: SimulatedRunOptions): Promise<RunS
 async function warnUnheldNotice(
   store: CampaignStore,
   campaign: string,
-  setup: SimWorldSetup,
+  fleet: Fleet,
   ownerConsent: readonly string[],
 ): Promise<void> {
   const { plan } = await store.campaign(campaign);
-  const unheld = noticeOnlyServices(serviceImpacts(plan), setup.fleet.services, ownerConsent);
+  const unheld = noticeOnlyServices(serviceImpacts(plan), fleet.services, ownerConsent);
   if (unheld.length === 0) return;
   const named = unheld.slice(0, 5).map((s) => s.id);
   const more = unheld.length > named.length ? `, and ${unheld.length - named.length} more` : '';

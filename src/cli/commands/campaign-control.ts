@@ -1,7 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { BadInput } from '../../core/errors.js';
+import { BadInput, Conflict } from '../../core/errors.js';
 import { openStore } from '../../store/index.js';
 import { chooseCampaign, storeAccess, type CampaignAccess, type ControlVerb } from '../campaign/access.js';
 import { controlClient } from '../campaign/control.js';
@@ -113,7 +113,11 @@ async function withAccess(flags: WhereFlags, use: (access: CampaignAccess) => Pr
     );
   } else if (flags.dataDir !== undefined) {
     const dir = requireDataDir(flags.dataDir);
-    if (liveRun(dir) !== undefined) access = controlClient(dir.socket);
+    const live = liveRun(dir);
+    // A server answers on its HTTP API only, and its embedded database takes one process.
+    if (live?.command === 'serve')
+      throw new Conflict(`${dir.root} is in use by hvpatch serve (pid ${live.pid}): use its API`);
+    if (live !== undefined) access = controlClient(dir.socket);
     else {
       const store = await openStore({ dataDir: dir.store });
       access = storeAccess(store, await chooseCampaign(store, flags.campaign).catch(closing(store)), () =>

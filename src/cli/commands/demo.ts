@@ -9,10 +9,10 @@ import { workFromNeeds } from '../../core/plan/index.js';
 import { PLANNER_NAME } from '../../core/planner/index.js';
 import { loadAdvisories } from '../../drivers/advisories/index.js';
 import { generateTokens, startServer } from '../../api/index.js';
-import type { SimEnvironment } from '../../drivers/sim/index.js';
+import { openKeptWorld } from '../../drivers/sim/kept-world.js';
 import { startCampaign } from '../../engine/index.js';
 import { openStore } from '../../store/index.js';
-import { claimDataDir, dataDir, writeWorldSetup } from '../campaign/data-dir.js';
+import { claimDataDir, dataDir } from '../campaign/data-dir.js';
 import { FAULT_PRESETS } from '../campaign/faults.js';
 import { makePlan } from '../campaign/make-plan.js';
 import { renderRunSummary } from '../campaign/run-summary.js';
@@ -106,41 +106,52 @@ Examples:
 
       const dir = dataDir(options.dataDir ?? mkdtempSync(join(tmpdir(), 'hvpatch-demo-')));
       const worker = `${hostname()}:${process.pid}`;
-      const release = claimDataDir(dir, { pid: process.pid, worker, startedAt: startsAt.toISOString() });
+      const release = claimDataDir(dir, {
+        pid: process.pid,
+        worker,
+        startedAt: startsAt.toISOString(),
+        command: 'run',
+      });
       const store = await openStore({ dataDir: dir.store });
       try {
-        const setup = { fleet, seed, faults: FAULT_PRESETS[options.faults]!, startTime: startsAt.getTime() };
-        writeWorldSetup(dir, setup);
-        const campaign = await startCampaign(store, plan, { actor: 'demo', now: setup.startTime });
+        const startTime = startsAt.getTime();
+        // Kept before the campaign is made, as hvpatch run does, so that hvpatch run can resume it.
+        const { env } = openKeptWorld(
+          dir.world,
+          { fleet, seed, faults: FAULT_PRESETS[options.faults]!, startTime },
+          speed === undefined ? {} : { speed },
+        );
+        const campaign = await startCampaign(store, plan, { actor: 'demo', now: startTime });
         process.stderr.write(
           `Patching ${fleet.hosts.length} simulated hosts carrying ${fleet.guests.length} guests (seed ${seed}, faults: ${options.faults}): ` +
             `${plan.summary.migrations} live migrations planned, ${plan.deferred.length} hosts with work deferred (reasons in the plan)\n` +
             `Campaign ${campaign} kept in ${dir.root} (hvpatch status --data-dir ${dir.root})\n`,
         );
         let server: { url: string; close(): Promise<void> } | undefined;
-        const tokens = generateTokens(fleet.services[0]?.id);
-        const serving = options.serve
-          ? (world: SimEnvironment) =>
-              startServer({ fleet, advisories, tokens: tokens.entries, store, world, port }).then(
-                (started) => {
-                  server = started;
-                  process.stderr.write(
-                    `Dashboard: ${started.url}#token=${tokens.secrets.approver} (API: ${started.url}openapi.json)\n`,
-                  );
-                },
-              )
-          : undefined;
         let summary;
         try {
+          if (options.serve) {
+            const tokens = generateTokens(fleet.services[0]?.id);
+            server = await startServer({
+              fleet,
+              advisories,
+              tokens: tokens.entries,
+              store,
+              world: env,
+              port,
+            });
+            process.stderr.write(
+              `Dashboard: ${server.url}#token=${tokens.secrets.approver} (API: ${server.url}openapi.json)\n`,
+            );
+          }
           summary = await runOnSimulator({
             store,
             campaign,
             dir,
-            setup,
-            ...(speed !== undefined && { speed }),
+            env,
+            fleet,
             worker,
             progress: options.progress,
-            ...(serving && { onWorld: serving }),
           });
         } finally {
           if (server && !process.stdout.isTTY) await server.close();

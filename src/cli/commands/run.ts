@@ -5,19 +5,15 @@ import { workFromNeeds } from '../../core/plan/index.js';
 import { PLANNER_NAME } from '../../core/planner/index.js';
 import { startCampaign } from '../../engine/index.js';
 import { openStore, type Store } from '../../store/index.js';
-import {
-  claimDataDir,
-  dataDir,
-  readWorldSetup,
-  writeWorldSetup,
-  type DataDir,
-} from '../campaign/data-dir.js';
+import { claimDataDir, dataDir, type DataDir } from '../campaign/data-dir.js';
 import { FAULT_PRESETS } from '../campaign/faults.js';
 import { makePlan, PLANNERS } from '../campaign/make-plan.js';
 import { readOwners } from '../campaign/owners-file.js';
 import type { GuestPatchHook } from '../../core/model/index.js';
 import type { GuestPatcher } from '../../core/ports.js';
 import { commandGuestPatcher } from '../../drivers/hooks/guest-patch-command.js';
+import type { SimEnvironment } from '../../drivers/sim/index.js';
+import { discardUnusedWorld, openKeptWorld, readWorldSetup } from '../../drivers/sim/kept-world.js';
 import { renderRunSummary } from '../campaign/run-summary.js';
 import { runOnSimulator } from '../campaign/simulated-run.js';
 import { addNeedsInputOptions, loadHostNeeds, type NeedsFlags } from '../needs/inputs.js';
@@ -108,23 +104,29 @@ Examples:
       if (owners === null) return;
       const dir = dataDir(flags.dataDir);
       const worker = flags.worker ?? `${hostname()}:${process.pid}`;
-      const release = claimDataDir(dir, { pid: process.pid, worker, startedAt: new Date().toISOString() });
+      const release = claimDataDir(dir, {
+        pid: process.pid,
+        worker,
+        startedAt: new Date().toISOString(),
+        command: 'run',
+      });
       let store: Store | undefined;
       try {
         store = await openStore(flags.databaseUrl ? { url: flags.databaseUrl } : { dataDir: dir.store });
         const actor = `${userInfo().username}@${hostname()}`;
-        const begun = await beginOrResume(store, dir, flags, loaded, seed, actor);
+        const begun = await beginOrResume(store, dir, flags, loaded, { seed, speed }, actor);
         if (!begun) return;
-        const { campaign, setup, resumed } = begun;
+        const { campaign, env, resumed } = begun;
+        const { fleet } = loaded.inputs;
         process.stderr.write(
-          `${resumed ? 'Resuming' : 'Running'} campaign ${campaign} on ${setup.fleet.hosts.length} simulated hosts (data in ${dir.root})\n`,
+          `${resumed ? 'Resuming' : 'Running'} campaign ${campaign} on ${fleet.hosts.length} simulated hosts (data in ${dir.root})\n`,
         );
         const summary = await runOnSimulator({
           store,
           campaign,
           dir,
-          setup,
-          ...(speed !== undefined && { speed }),
+          env,
+          fleet,
           worker,
           progress: flags.progress,
           ownerConsent: loaded.inputs.policy?.approvals.ownerConsent ?? [],
@@ -143,21 +145,33 @@ Examples:
 
 interface Begun {
   campaign: string;
-  setup: ReturnType<typeof readWorldSetup> & object;
+  /** The simulated world kept in the data directory, where the campaign left it. */
+  env: SimEnvironment;
   resumed: boolean;
 }
 
-/** The data directory's unfinished campaign, or a new one planned from the inputs. */
+interface WorldFlags {
+  seed: number;
+  speed: number | undefined;
+}
+
+/**
+ * The data directory's unfinished campaign with its world, or a new one planned from the inputs
+ * on a new world. The world is kept before the campaign is made: a campaign is never left in the
+ * store without the world it acts on.
+ */
 async function beginOrResume(
   store: Store,
   dir: DataDir,
   flags: RunFlags,
   loaded: NonNullable<Awaited<ReturnType<typeof loadHostNeeds>>>,
-  seed: number,
+  world: WorldFlags,
   actor: string,
 ): Promise<Begun | undefined> {
   const { fleet, policy, advisories } = loaded.inputs;
-  const saved = readWorldSetup(dir);
+  const faults = FAULT_PRESETS[flags.faults]!;
+  const speed = world.speed === undefined ? {} : { speed: world.speed };
+  const saved = readWorldSetup(dir.world);
   const last = (await store.campaigns()).at(-1);
   if (saved && last) {
     // Both as JSON: the saved fleet went through it, and optional fields left out must compare equal.
@@ -173,7 +187,14 @@ async function beginOrResume(
       throw new Conflict(
         `campaign ${last.id} in ${dir.root} is ${last.state}: use a new --data-dir to start another`,
       );
-    return { campaign: last.id, setup: saved, resumed: true };
+    const actions = await store.actions(last.id);
+    const kept = openKeptWorld(
+      dir.world,
+      // The clock goes on from where the kept world's started: the journal's times count from it.
+      { fleet, seed: world.seed, faults, startTime: saved.startTime },
+      { ...speed, nothingDoneYet: actions.every((a) => a.attempts === 0) },
+    );
+    return { campaign: last.id, env: kept.env, resumed: true };
   }
   const startsAt = new Date();
   const { plan, violations } = makePlan({
@@ -195,10 +216,13 @@ async function beginOrResume(
     process.exitCode = EXIT.failed;
     return undefined;
   }
-  const setup = { fleet, seed, faults: FAULT_PRESETS[flags.faults]!, startTime: Date.parse(plan.startsAt) };
-  writeWorldSetup(dir, setup);
-  const campaign = await startCampaign(store, plan, { actor, now: setup.startTime });
-  return { campaign, setup, resumed: false };
+  // A world kept without a campaign: a run stopped before it made one left it, unused (or it is refused).
+  if (saved) discardUnusedWorld(dir.world);
+  // The simulated clock starts when the plan does, so windows and deadlines mean what they say.
+  const startTime = Date.parse(plan.startsAt);
+  const kept = openKeptWorld(dir.world, { fleet, seed: world.seed, faults, startTime }, speed);
+  const campaign = await startCampaign(store, plan, { actor, now: startTime });
+  return { campaign, env: kept.env, resumed: false };
 }
 
 /** The policy's guest patch hook as a local command, for the plan's start-guest actions that ask for it. */

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
@@ -9,6 +10,7 @@ import { BadInput } from '../../core/errors.js';
 import { generateFleet } from '../../core/generate/index.js';
 import type { Fleet, Policy } from '../../core/model/index.js';
 import { loadAdvisories } from '../../drivers/advisories/index.js';
+import { claimDataDir, dataDir } from '../campaign/data-dir.js';
 import { readOwners } from '../campaign/owners-file.js';
 import { EXIT } from '../output.js';
 import { readSourceDocument } from '../read-input.js';
@@ -87,7 +89,8 @@ line on standard error per campaign resumed). A directory whose world is of anot
 seed is refused (exit 2); so is one holding unfinished campaigns but not their world (exit 1),
 rather than run them on a world that does not match what they did. With --store-url the world
 is kept only with --sim-dir: without it a restarted server starts the world afresh from the
-fleet and leaves campaigns found running alone (it says so).
+fleet and leaves campaigns found running alone (it says so). One server at a time keeps a
+directory: while one lives, another on the same --data-dir or --sim-dir is refused (exit 1).
 
 With --owners, the owners of the services a campaign disrupts get signed webhooks (see
 src/engine/owners/README.md): an advance notice when the service's notice period opens, then
@@ -147,37 +150,54 @@ Examples:
         process.stderr.write(
           'hvpatch: the simulated world is not kept across restarts (give --sim-dir to keep it): a restarted server starts it afresh from the fleet and leaves campaigns found running alone\n',
         );
-      const server = await startServer({
-        fleet,
-        advisories: loaded.advisories,
-        ...(policy && { policy }),
-        ...(owners !== undefined && { owners }),
-        tokens,
-        ...(flags.storeUrl !== undefined
-          ? { store: { url: flags.storeUrl } }
-          : flags.dataDir !== undefined && { store: { dataDir: flags.dataDir } }),
-        ...(simDir !== undefined && { simDir }),
-        sim: { seed, speed },
-        report: (line) => process.stderr.write(`hvpatch: ${line}\n`),
-        host: flags.host,
-        port,
-        log: flags.log === true,
-      });
-      process.stderr.write(
-        `hvpatch: serving ${fleet.hosts.length} hosts at ${server.url} (API description: ${server.url}openapi.json)\n`,
-      );
-      if (secrets !== undefined) {
-        // Made up for this run only and kept nowhere: this is the one time they are shown.
-        process.stderr.write('tokens for this run (open the dashboard with one in the address fragment):\n');
-        for (const [name, secret] of Object.entries(secrets))
-          process.stderr.write(`  ${name.padEnd(24)} ${server.url}#token=${secret}\n`);
+      // One process per directory: PGlite takes no lock, and two servers would append to one journal.
+      const claimed = flags.dataDir ?? flags.simDir;
+      const release =
+        claimed === undefined
+          ? () => undefined
+          : claimDataDir(dataDir(claimed), {
+              pid: process.pid,
+              worker: `${hostname()}:${process.pid}`,
+              startedAt: new Date().toISOString(),
+              command: 'serve',
+            });
+      try {
+        const server = await startServer({
+          fleet,
+          advisories: loaded.advisories,
+          ...(policy && { policy }),
+          ...(owners !== undefined && { owners }),
+          tokens,
+          ...(flags.storeUrl !== undefined
+            ? { store: { url: flags.storeUrl } }
+            : flags.dataDir !== undefined && { store: { dataDir: flags.dataDir } }),
+          ...(simDir !== undefined && { simDir }),
+          sim: { seed, speed },
+          report: (line) => process.stderr.write(`hvpatch: ${line}\n`),
+          host: flags.host,
+          port,
+          log: flags.log === true,
+        });
+        process.stderr.write(
+          `hvpatch: serving ${fleet.hosts.length} hosts at ${server.url} (API description: ${server.url}openapi.json)\n`,
+        );
+        if (secrets !== undefined) {
+          // Made up for this run only and kept nowhere: this is the one time they are shown.
+          process.stderr.write(
+            'tokens for this run (open the dashboard with one in the address fragment):\n',
+          );
+          for (const [name, secret] of Object.entries(secrets))
+            process.stderr.write(`  ${name.padEnd(24)} ${server.url}#token=${secret}\n`);
+        }
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        process.stderr.write('hvpatch: stopping (hosts in flight are finished first)\n');
+        await server.close();
+      } finally {
+        release();
       }
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      process.stderr.write('hvpatch: stopping (hosts in flight are finished first)\n');
-      await server.close();
     });
 }
 

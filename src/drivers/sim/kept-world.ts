@@ -1,15 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BadInput } from '../../core/errors.js';
+import { BadInput, Conflict } from '../../core/errors.js';
 import type { Fleet } from '../../core/model/index.js';
 import type { FaultPlan } from '../../core/sim/index.js';
 import { createSimEnvironment, type SimEnvironment } from './index.js';
 import { fileJournal, readJournal } from './journal.js';
 
-/**
- * What makes a simulated world: with the calls in its journal, enough to build it again.
- * The same shape as `hvpatch run` keeps in its data directory's `sim/world.json`.
- */
+/** What makes a simulated world: with the calls in its journal, enough to build it again. */
 export interface WorldSetup {
   fleet: Fleet;
   seed: number;
@@ -36,15 +33,32 @@ export interface KeptWorld {
   created: boolean;
 }
 
+export interface OpenKeptWorldOptions {
+  /** Virtual time runs this many times faster than real time; as fast as possible without it. */
+  speed?: number;
+  /**
+   * The caller knows that no call was ever made on the kept world (its campaign store records
+   * no action attempted): then a missing journal is an empty one. `hvpatch run` used to create
+   * its journal at the first call rather than with the setup, so its data directories that never
+   * made one hold a setup without a journal; without such knowledge that means a journal lost.
+   */
+  nothingDoneYet?: boolean;
+}
+
 /**
  * The simulated world kept in `files`, back where the last process left it, with every call
  * from now on written to its journal; a new one from `wanted` (kept from now on) when there is
  * none. A kept world made from another fleet, seed or faults is refused rather than replayed:
  * the calls would land on other hosts, or nowhere. So is a setup whose journal is gone, since
- * the world it describes cannot be built again.
+ * the world it describes cannot be built again. The kept `startTime` is the one used: the
+ * journal's times count from it.
  */
-export function openKeptWorld(files: KeptWorldFiles, wanted: WorldSetup): KeptWorld {
-  const saved = readSetup(files.setup);
+export function openKeptWorld(
+  files: KeptWorldFiles,
+  wanted: WorldSetup,
+  options: OpenKeptWorldOptions = {},
+): KeptWorld {
+  const saved = readWorldSetup(files);
   if (saved === undefined) {
     if (existsSync(files.journal) && readJournal(files.journal).length > 0)
       throw new BadInput([
@@ -59,10 +73,11 @@ export function openKeptWorld(files: KeptWorldFiles, wanted: WorldSetup): KeptWo
     // Whole or not at all, so that a crash leaves no setup cut short.
     writeFileSync(`${files.setup}.new`, `${JSON.stringify(wanted)}\n`);
     renameSync(`${files.setup}.new`, files.setup);
-    return { env: build(files, wanted, []), replayed: 0, created: true };
+    return { env: build(files, wanted, [], options.speed), replayed: 0, created: true };
   }
   const problems = mismatches(saved, wanted, files.setup);
   if (problems.length > 0) throw new BadInput(problems);
+  if (!existsSync(files.journal) && options.nothingDoneYet === true) writeFileSync(files.journal, '');
   if (!existsSync(files.journal))
     throw new BadInput([
       {
@@ -71,19 +86,37 @@ export function openKeptWorld(files: KeptWorldFiles, wanted: WorldSetup): KeptWo
       },
     ]);
   const entries = readJournal(files.journal);
-  return { env: build(files, saved, entries), replayed: entries.length, created: false };
+  return { env: build(files, saved, entries, options.speed), replayed: entries.length, created: false };
+}
+
+/**
+ * Removes a kept world that no call was ever made on, so that another can be kept in its place
+ * (a process that stopped between keeping a world and starting to use it leaves one behind). One
+ * that was acted on is refused: what was done in it would be lost.
+ */
+export function discardUnusedWorld(files: KeptWorldFiles): void {
+  const calls = existsSync(files.journal) ? readJournal(files.journal).length : 0;
+  if (calls > 0)
+    throw new Conflict(
+      `${files.journal} holds ${calls} calls made on the simulated world kept in ${files.setup}: it cannot be replaced without losing them`,
+    );
+  // The setup first: stopped halfway, this leaves an empty journal, which the next world kept here takes over.
+  rmSync(files.setup, { force: true });
+  rmSync(files.journal, { force: true });
 }
 
 function build(
   files: KeptWorldFiles,
   setup: WorldSetup,
   replay: ReturnType<typeof readJournal>,
+  speed: number | undefined,
 ): SimEnvironment {
   try {
     return createSimEnvironment(setup.fleet, {
       seed: setup.seed,
       faults: setup.faults,
       startTime: setup.startTime,
+      ...(speed !== undefined && { speed }),
       replay,
       journal: fileJournal(files.journal),
     });
@@ -98,7 +131,9 @@ function build(
   }
 }
 
-function readSetup(file: string): WorldSetup | undefined {
+/** The setup of the world kept in `files`, if one is kept. */
+export function readWorldSetup(files: KeptWorldFiles): WorldSetup | undefined {
+  const file = files.setup;
   if (!existsSync(file)) return undefined;
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as WorldSetup;
