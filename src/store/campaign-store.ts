@@ -5,7 +5,7 @@ import { holdBudget, listBudgetHolds, releaseBudget } from './budget-holds.js';
 import { createGroupCommit } from './group-commit.js';
 import * as campaigns from './campaigns.js';
 import type { Database, Unlisten } from './database.js';
-import { appendEvents, countEvents, listEvents, watchEvents } from './events.js';
+import { appendEvents, countEvents, lastReasons, listEvents, watchEvents } from './events.js';
 import * as hosts from './hosts.js';
 import * as leases from './leases.js';
 import type {
@@ -15,6 +15,7 @@ import type {
   CampaignRecord,
   CampaignState,
   CampaignSummary,
+  EventQuery,
   HostLease,
   HostRecord,
   HostState,
@@ -93,7 +94,16 @@ export interface CampaignStore {
 
   /** A decision that changes no state (a guard that held a host back, a notification sent). */
   recordEvent(event: NewEvent, now: number): Promise<StoreEvent>;
-  events(campaign: string, page?: { after?: number; limit?: number }): Promise<StoreEvent[]>;
+  /**
+   * The audit trail, a page at a time; filtered by host, kind or action, and newest first, for
+   * a reader after one event or the last few (a host's are read through an index).
+   */
+  events(campaign: string, query?: EventQuery): Promise<StoreEvent[]>;
+  /**
+   * For each of `hosts`, its newest event with a reason, in the order asked; hosts with none
+   * are left out. What `hvpatch status` shows of failed and deferred hosts, in one statement.
+   */
+  lastReasons(campaign: string, hosts: readonly string[]): Promise<StoreEvent[]>;
   /** How many events of `kind` the campaign's audit trail holds. */
   countEvents(campaign: string, kind: string): Promise<number>;
   watchEvents(campaign: string, onNews: () => void, onLost: (error: Error) => void): Promise<Unlisten>;
@@ -182,7 +192,8 @@ export function createCampaignStore(db: Database): CampaignStore {
         const [recorded] = await appendEvents(t, [event], now);
         return recorded!;
       }),
-    events: (campaign, page) => listEvents(db, campaign, page),
+    events: (campaign, query) => listEvents(db, campaign, query),
+    lastReasons: (campaign, hosts) => lastReasons(db, campaign, hosts),
     countEvents: (campaign, kind) => countEvents(db, campaign, kind),
     watchEvents: (campaign, onNews, onLost) => watchEvents(db, campaign, onNews, onLost),
 

@@ -1,6 +1,6 @@
 import { NotFound } from '../core/errors.js';
 import type { Database, Queryable, Unlisten } from './database.js';
-import type { NewEvent, StoreEvent } from './model.js';
+import type { EventQuery, NewEvent, StoreEvent } from './model.js';
 import { at, validCampaignId, event, EVENT_COLUMNS, json } from './rows.js';
 
 /** Key space of the per-campaign lock that orders event ids ('hvpe' in ASCII). */
@@ -66,15 +66,57 @@ export function eventRows(events: readonly TimedEvent[], now: number): string {
 export async function listEvents(
   db: Queryable,
   campaign: string,
-  { after = 0, limit = 1000 }: { after?: number; limit?: number } = {},
+  query: EventQuery = {},
 ): Promise<StoreEvent[]> {
+  const { after = 0, limit = 1000, host, kind, action, newestFirst = false } = query;
+  const params: unknown[] = [validCampaignId(campaign), after, limit];
+  const where = ['campaign_id = $1', 'id > $2'];
+  // Only the filters asked for appear, so that a host's events are read through events_by_host.
+  const filters = [
+    ['host_id', host],
+    ['kind', kind],
+    ['action_seq', action],
+  ] as const;
+  for (const [column, value] of filters)
+    if (value !== undefined) where.push(`${column} = $${params.push(value)}`);
   const rows = await db.query(
-    `SELECT ${EVENT_COLUMNS} FROM events WHERE campaign_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-    [validCampaignId(campaign), after, limit],
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')}
+     ORDER BY id ${newestFirst ? 'DESC' : 'ASC'} LIMIT $3`,
+    params,
   );
-  // Every campaign has its creation event, so nothing at all after 0 means no such campaign.
-  if (rows.length === 0 && after === 0) throw new NotFound(`no campaign ${campaign}`);
+  if (rows.length === 0 && after === 0) await mustExist(db, campaign);
   return rows.map(event);
+}
+
+/**
+ * For each of `hosts`, its newest event that gives a reason (the last word on why it stands
+ * where it does), in the order asked; a host with none, or not in the campaign, has no entry.
+ * One indexed step back from each host's last event, however long the trail.
+ */
+export async function lastReasons(
+  db: Queryable,
+  campaign: string,
+  hosts: readonly string[],
+): Promise<StoreEvent[]> {
+  const id = validCampaignId(campaign);
+  if (hosts.length === 0) return [];
+  const rows = await db.query(
+    `SELECT e.* FROM unnest($2::text[]) WITH ORDINALITY AS asked(host, n)
+     CROSS JOIN LATERAL (
+       SELECT ${EVENT_COLUMNS} FROM events
+       WHERE campaign_id = $1 AND host_id = asked.host AND reason IS NOT NULL
+       ORDER BY id DESC LIMIT 1
+     ) AS e
+     ORDER BY asked.n`,
+    [id, [...new Set(hosts)]],
+  );
+  return rows.map(event);
+}
+
+/** An empty answer is no error for a campaign that exists (filters may match nothing). */
+async function mustExist(db: Queryable, campaign: string): Promise<void> {
+  const found = await db.query('SELECT 1 FROM campaigns WHERE id = $1', [campaign]);
+  if (found.length === 0) throw new NotFound(`no campaign ${campaign}`);
 }
 
 /** How many events of one kind the campaign's trail holds (failures counted against a threshold). */

@@ -159,6 +159,20 @@ export interface StoreEvent {
   data: Record<string, unknown>;
 }
 
+/**
+ * Which events of a campaign to read: a page (`after` an id, at most `limit`), only those of
+ * one host, kind or action if asked, oldest first unless `newestFirst` (for a reader that
+ * wants the last few, not the whole trail).
+ */
+export interface EventQuery {
+  after?: number;
+  limit?: number;
+  host?: string;
+  kind?: string;
+  action?: number;
+  newestFirst?: boolean;
+}
+
 export interface NewEvent {
   campaignId: string;
   actor: string;

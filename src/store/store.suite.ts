@@ -429,6 +429,101 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         }
       });
 
+      test('are read by host, kind and action, newest first if asked; a filter matching nothing is no error', async () => {
+        const a = await runningCampaign(2);
+        const b = await runningCampaign(2);
+        const record = (campaignId: string, host: string, action: number, bootId: string) =>
+          store.recordEvent(
+            { campaignId, actor: 'w', kind: 'reboot-requested', host, action, data: { bootId } },
+            T0 + 1,
+          );
+        const first = await record(a.id, 'host-0', 3, 'boot-1');
+        await store.recordEvent(
+          { campaignId: a.id, actor: 'w', kind: 'guard-wait', host: 'host-0', action: 3 },
+          T0,
+        );
+        await record(a.id, 'host-1', 3, 'boot-2');
+        await record(b.id, 'host-0', 3, 'boot-of-b');
+        const again = await record(a.id, 'host-0', 3, 'boot-3');
+        await store.recordEvent(
+          { campaignId: a.id, actor: 'w', kind: 'reboot-requested', host: 'host-0', action: 4 },
+          T0,
+        );
+
+        const asked = { host: 'host-0', kind: 'reboot-requested', action: 3 };
+        expect(await store.events(a.id, asked)).toEqual([first, again]);
+        expect(await store.events(a.id, { ...asked, newestFirst: true, limit: 1 })).toEqual([again]);
+        expect(await store.events(a.id, { ...asked, after: first.id })).toEqual([again]);
+        expect((await store.events(a.id, { host: 'host-1' })).map((e) => e.data.bootId)).toEqual(['boot-2']);
+        expect((await store.events(b.id, asked)).map((e) => e.data.bootId)).toEqual(['boot-of-b']);
+        const all = await store.events(a.id);
+        expect(await store.events(a.id, { newestFirst: true, limit: 3 })).toEqual(all.slice(-3).reverse());
+
+        for (const nothing of [
+          { host: 'host-9' },
+          { kind: 'never-recorded' },
+          { action: 99 },
+          { host: 'host-1', kind: 'guard-wait' },
+          { ...asked, after: again.id },
+        ])
+          expect(await store.events(a.id, nothing)).toEqual([]);
+        const missing = '00000000-0000-4000-8000-000000000000';
+        await expect(store.events(missing, asked)).rejects.toBeInstanceOf(NotFound);
+      });
+
+      test("give each host asked for its newest event with a reason, in the order asked, and no other campaign's", async () => {
+        const a = await runningCampaign(3);
+        const b = await runningCampaign(3);
+        const record = (campaignId: string, host: string, reason?: string) =>
+          store.recordEvent(
+            { campaignId, actor: 'w', kind: 'tick', host, ...(reason === undefined ? {} : { reason }) },
+            T0,
+          );
+        await record(a.id, 'host-0', 'old');
+        const newest = await record(a.id, 'host-0', 'new');
+        await record(a.id, 'host-0');
+        const other = await record(a.id, 'host-2', 'other');
+        // host-1 has events in `a`, none with a reason; `b`'s, newer, must not stand in for them.
+        await record(a.id, 'host-1');
+        await record(b.id, 'host-1', 'from b');
+        await record(b.id, 'host-0', 'from b');
+
+        expect(await store.lastReasons(a.id, ['host-2', 'host-1', 'host-0', 'host-9', 'host-2'])).toEqual([
+          other,
+          newest,
+        ]);
+        expect((await store.lastReasons(b.id, ['host-0', 'host-1'])).map((e) => [e.host, e.reason])).toEqual([
+          ['host-0', 'from b'],
+          ['host-1', 'from b'],
+        ]);
+        expect(await store.lastReasons(a.id, ['host-1'])).toEqual([]);
+        expect(await store.lastReasons(a.id, [])).toEqual([]);
+      });
+
+      test('a database migrated before the events_by_host index gets it, and keeps its trail', async () => {
+        const fresh = await target.createDatabase({ crashable: false });
+        const older = await fresh.connect();
+        try {
+          const byHost = MIGRATIONS.findIndex((m) => m.name === 'events-by-host');
+          await migrate(older, MIGRATIONS.slice(0, byHost));
+          const on = createCampaignStore(older);
+          const { id } = await runningCampaign(1, on);
+          const reason = await on.recordEvent(
+            { campaignId: id, actor: 'w', kind: 'tick', host: 'host-0', reason: 'kept' },
+            T0,
+          );
+          const before = await on.events(id);
+          expect(await migrate(older)).toEqual(MIGRATIONS.slice(byHost).map((m) => m.version));
+          const indexes = await older.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'events'`);
+          expect(indexes.map((row) => row.indexname)).toContain('events_by_host');
+          expect(await on.events(id)).toEqual(before);
+          expect(await on.lastReasons(id, ['host-0'])).toEqual([reason]);
+        } finally {
+          await older.close();
+          await fresh.dispose();
+        }
+      });
+
       test('are announced to watchers of their campaign', async () => {
         const a = await runningCampaign(1);
         const b = await runningCampaign(1);

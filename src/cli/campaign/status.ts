@@ -24,11 +24,14 @@ export async function campaignStatus(store: CampaignStore, campaign: string): Pr
     store.hosts(campaign),
     store.approvals(campaign),
   ]);
-  const events = await allEvents(store, campaign);
-  const lastReason = new Map<string, string | null>();
-  for (const event of events)
-    if (event.host !== null && event.reason !== null) lastReason.set(event.host, event.reason);
-  const last = events.at(-1);
+  const needAttention = hosts.filter((h) => h.state === 'failed' || h.state === 'deferred');
+  const attentionHosts = needAttention.map((h) => h.host);
+  // Read after the hosts, as the whole trail was: reasons at least as new as the states shown.
+  const [reasons, [last]] = await Promise.all([
+    store.lastReasons(campaign, attentionHosts),
+    store.events(campaign, { newestFirst: true, limit: 1 }),
+  ]);
+  const lastReason = new Map(reasons.map((e) => [e.host, e.reason]));
   const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
   return {
     campaign,
@@ -39,9 +42,11 @@ export async function campaignStatus(store: CampaignStore, campaign: string): Pr
     hosts: { ...progress.hosts, total: sum(progress.hosts) },
     actions: { ...progress.actions, total: sum(progress.actions) },
     inFlight: hosts.filter((h) => h.state === 'active').map((h) => h.host),
-    attention: hosts
-      .filter((h) => h.state === 'failed' || h.state === 'deferred')
-      .map((h) => ({ host: h.host, state: h.state, reason: lastReason.get(h.host) ?? null })),
+    attention: needAttention.map((h) => ({
+      host: h.host,
+      state: h.state,
+      reason: lastReason.get(h.host) ?? null,
+    })),
     approvals: approvals.map((a) => ({
       stage: a.stage,
       approvedBy: a.approvedBy,
@@ -49,16 +54,6 @@ export async function campaignStatus(store: CampaignStore, campaign: string): Pr
     })),
     lastEvent: last ? { at: iso(last.at), kind: last.kind, host: last.host, reason: last.reason } : null,
   };
-}
-
-/** The audit trail from the start, page by page. */
-export async function allEvents(store: CampaignStore, campaign: string, after = 0): Promise<StoreEvent[]> {
-  const events: StoreEvent[] = [];
-  for (;;) {
-    const page = await store.events(campaign, { after: events.at(-1)?.id ?? after, limit: 5000 });
-    events.push(...page);
-    if (page.length < 5000) return events;
-  }
 }
 
 export function renderStatus(status: CampaignStatus): string {

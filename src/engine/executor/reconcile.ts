@@ -6,26 +6,22 @@ export const REBOOT_REQUESTED = 'reboot-requested';
 
 /**
  * The boot id a host had before the reboot action `seq` was started, recorded in the same
- * campaign's audit trail; a reboot happened if the host answers with another one. Read only
- * when a reboot's outcome is unknown, so scanning the trail is rare.
+ * campaign's audit trail (the newest, should the action have been started more than once); a
+ * reboot happened if the host answers with another one.
  */
 export async function bootIdBefore(
   ctx: WorkerContext,
   lease: HostLease,
   seq: number,
 ): Promise<string | undefined> {
-  let found: string | undefined;
-  for (let after: number | undefined; ;) {
-    const page = await ctx.store.events(ctx.campaign, {
-      ...(after === undefined ? {} : { after }),
-      limit: 1000,
-    });
-    for (const event of page)
-      if (event.kind === REBOOT_REQUESTED && event.host === lease.host && event.action === seq)
-        found = event.data.bootId as string;
-    if (page.length < 1000) return found;
-    after = page[page.length - 1]!.id;
-  }
+  const [requested] = await ctx.store.events(ctx.campaign, {
+    host: lease.host,
+    kind: REBOOT_REQUESTED,
+    action: seq,
+    newestFirst: true,
+    limit: 1,
+  });
+  return requested?.data.bootId as string | undefined;
 }
 
 export const isOpen = (a: ActionRecord) => a.state === 'started' || a.state === 'unknown';
