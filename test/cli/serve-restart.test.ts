@@ -48,6 +48,8 @@ writeFileSync(
 );
 const dataDir = join(work, 'state');
 const fleetFlags = ['--hosts', '8', '--seed', '1'];
+/** `hvpatch serve` as the operator in these tests starts it, on the data directory. */
+const serveArgs = ['serve', ...fleetFlags, '--data-dir', dataDir, '--tokens', tokensFile, '--port', '0'];
 
 interface Serving {
   url: string;
@@ -60,21 +62,7 @@ interface Serving {
 async function serve(speed: number): Promise<Serving> {
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      `${ROOT}src/cli/main.ts`,
-      'serve',
-      ...fleetFlags,
-      '--data-dir',
-      dataDir,
-      '--tokens',
-      tokensFile,
-      '--port',
-      '0',
-      '--speed',
-      String(speed),
-    ],
+    ['--import', 'tsx', `${ROOT}src/cli/main.ts`, ...serveArgs, '--speed', String(speed)],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.add(child);
@@ -350,16 +338,7 @@ describe('hvpatch serve across a restart', { timeout: 150_000 }, () => {
       readdirSync(join(dataDir, 'sim')).map((f) => readFileSync(join(dataDir, 'sim', f), 'utf8'));
     const before = { top: readdirSync(dataDir).sort(), sim: simFiles(), claim: readFileSync(claim, 'utf8') };
 
-    const second = runCli([
-      'serve',
-      ...fleetFlags,
-      '--data-dir',
-      dataDir,
-      '--tokens',
-      tokensFile,
-      '--port',
-      '0',
-    ]);
+    const second = runCli(serveArgs);
     expect(second.status, second.stderr).toBe(1);
     expect(second.stderr).toContain(`${dataDir} is in use by hvpatch serve (pid ${first.pid}, worker `);
     expect(second.stderr).toContain('use its API, or stop that server first');
