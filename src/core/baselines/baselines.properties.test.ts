@@ -2,12 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lowerBounds } from '../plan/bounds.js';
 import { evacuationCeiling } from '../plan/ceilings.js';
+import { Policy } from '../model/index.js';
 import { checkPlan, type Constraint, type Plan, type PlanAction } from '../plan/index.js';
 import { smallInput } from '../plan/input-fixtures.js';
+import { calendars, withSeverities } from '../plan/window-fixtures.js';
 import { BASELINES, planBaseline, type BaselineName } from './index.js';
 
 const NAMES = Object.keys(BASELINES) as BaselineName[];
-/** A maintenance window the tools do not keep to: their bounds must not count on it either. */
+/** A maintenance window the tools are run in: their work and their bounds keep to it. */
 const NIGHTS = {
   id: 'nights',
   timeZone: 'UTC',
@@ -65,6 +67,23 @@ describe('baselines on random fleets and limits', () => {
         expect(errors).toEqual([]);
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it('keep every host’s work inside its maintenance windows and out of freezes, across clock changes', () => {
+    fc.assert(
+      fc.property(inputs, calendars, names, (input, { startsAt, policy }, name) => {
+        const windowed = withSeverities({
+          ...input,
+          policy: Policy.parse({ ...policy, concurrency: input.policy.concurrency }),
+          startsAt,
+        });
+        const plan = planBaseline(name, windowed);
+        expect(plan.limits.hostWindows).toBeDefined();
+        expect(checkPlan(plan).filter((violation) => violation.severity === 'error')).toEqual([]);
+        expect(plan.summary.lowerBound.makespanS).toBeLessThanOrEqual(plan.summary.makespanS + 1e-6);
+      }),
+      { numRuns: 40 },
     );
   });
 

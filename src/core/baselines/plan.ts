@@ -15,6 +15,8 @@ import { boundsOfPlan, printedBounds } from '../plan/plan-bounds.js';
 import { planWithComponents } from '../plan/with-components.js';
 import { ANSIBLE_SERIAL, CAU, NOVA_EVACUATE } from './rules.js';
 import { Scheduler, type Job } from './scheduler.js';
+import { HostCalendar } from './calendar.js';
+import { planHostWindows } from '../plan/host-windows.js';
 import { FleetState } from './state.js';
 
 export const BASELINES = {
@@ -30,24 +32,17 @@ export type BaselineName = keyof typeof BASELINES;
  * could carry means a reboot here; and they drain every host they patch. None of them
  * knows the storage arrays or the switches, nor the owners' notice periods: an operator
  * patches the components the clusters wait for first and has the notices run, and starts
- * the tool once both are done.
+ * the tool once both are done. The tool is run inside the maintenance windows (see
+ * `HostCalendar`), so its plan keeps to them and to the freezes as hvpatch's does.
  */
 export function planBaseline(name: BaselineName, input: PlanningInput): Plan {
   const plan = planWithComponents(input, (hosts) => {
     const waitS = Math.max(0, noticeLeftS(hosts), ...(hosts.clusterNotBeforeS?.values() ?? []));
-    return later(toolRun(name, hosts), waitS, hosts);
+    return toolRun(name, hosts, waitS);
   });
   if ((input.componentWork ?? []).length === 0) return plan;
   // The hosts' plan's bounds are over the hosts alone: the plan's are over the components it undertakes too.
-  return { ...plan, summary: { ...plan.summary, lowerBound: printedBounds(toolBounds(input, plan)) } };
-}
-
-/**
- * The bounds of the work a tool's plan undertakes, as it does it: the tools' scheduler
- * keeps to no maintenance window, so their work is not stretched over the policy's.
- */
-function toolBounds(input: PlanningInput, plan: Parameters<typeof boundsOfPlan>[1]) {
-  return boundsOfPlan({ ...input, policy: { ...input.policy, windows: [] } }, plan);
+  return { ...plan, summary: { ...plan.summary, lowerBound: printedBounds(boundsOfPlan(input, plan)) } };
 }
 
 /**
@@ -64,22 +59,8 @@ function noticeLeftS(input: PlanningInput): number {
   return longestMs / 1000;
 }
 
-/** The tool's run started `waitS` later. */
-function later(plan: Plan, waitS: number, input: PlanningInput): Plan {
-  if (waitS === 0) return plan;
-  const actions = plan.actions.map((action) => ({
-    ...action,
-    startS: action.startS + waitS,
-    endS: action.endS + waitS,
-  }));
-  return {
-    ...plan,
-    actions,
-    summary: planSummary({ ...plan, actions }, input.policy.migration, plan.summary.lowerBound),
-  };
-}
-
-function toolRun(name: BaselineName, input: PlanningInput): Plan {
+/** The tool's run, started `startS` after the campaign start. */
+function toolRun(name: BaselineName, input: PlanningInput, startS: number): Plan {
   const rules = BASELINES[name];
   const fleet = planFleet(input.fleet, input.work);
   const limits = planLimits(input.fleet, input.policy);
@@ -107,12 +88,24 @@ function toolRun(name: BaselineName, input: PlanningInput): Plan {
       phase: 'waiting',
       leaving: 0,
       affinityTargets: new Map(),
+      closesS: Infinity,
     });
   }
   jobs.sort((a, b) => a.host - b.host);
   const reboots = input.fleet.hosts.map(rebootS);
   const state = new FleetState(fleet, limits);
-  const result = new Scheduler(state, rules, fates, input.policy.migration, (h) => reboots[h], jobs).run();
+  const stretches = planHostWindows(input.fleet, input.work, input.policy, input.startsAt, Infinity);
+  const calendar = new HostCalendar(fleet.hosts.map((host) => stretches?.[host.id]));
+  const result = new Scheduler(
+    state,
+    rules,
+    fates,
+    input.policy.migration,
+    (h) => reboots[h],
+    jobs,
+    calendar,
+    startS,
+  ).run();
   const strategies = result.done.map((job): HostStrategy => ({
     host: fleet.hosts[job.host].id,
     strategy: job.reboot ? 'evacuate-reboot' : 'restart-daemons',
@@ -122,13 +115,15 @@ function toolRun(name: BaselineName, input: PlanningInput): Plan {
   }));
   const actions = result.actions;
   const allDeferred = [...deferred, ...result.deferred];
-  const bounds = toolBounds(input, { fleet, limits, actions, deferred: allDeferred });
+  const bounds = boundsOfPlan(input, { fleet, limits, actions, deferred: allDeferred });
+  const makespanS = actions.reduce((last, action) => Math.max(last, action.endS), 0);
+  const hostWindows = planHostWindows(input.fleet, input.work, input.policy, input.startsAt, makespanS);
   return {
     version: 1,
     planner: rules.planner,
     startsAt: input.startsAt,
     fleet,
-    limits,
+    limits: hostWindows ? { ...limits, hostWindows } : limits,
     strategies,
     actions,
     deferred: allDeferred,

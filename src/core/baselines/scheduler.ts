@@ -13,7 +13,8 @@ import {
   type HostWork,
   type PlanAction,
 } from '../plan/index.js';
-import { EventQueue } from '../sim/queue.js';
+import { EventQueue, type SimEvent } from '../sim/queue.js';
+import type { HostCalendar } from './calendar.js';
 import type { FleetState } from './state.js';
 import { findTarget, hostsWithSlots, type TargetRule } from './targets.js';
 
@@ -49,6 +50,12 @@ export interface Job {
   abandon?: string;
   /** The last guest the drain found no target for, to explain a drain that never ends. */
   waitingFor?: string;
+  /** When the maintenance window the job started in closes: all of its work ends by then. */
+  closesS: number;
+  /** Gives the job up, enabled again unpatched, before its window closes. */
+  windowTimer?: SimEvent;
+  /** A guest was left because its migration would not have ended in time for the rest before the window closed. */
+  windowShort?: boolean;
 }
 
 export interface ScheduleResult {
@@ -62,7 +69,10 @@ export interface ScheduleResult {
  * the tool's own rule allow, each is drained one migration at a time per free slot, then
  * installed, rebooted, verified and enabled. Every start is checked against the current
  * state, so where the real tool would break a limit (no tool counts service budgets across
- * hosts, nova does not keep to an evacuation ceiling), the baseline waits instead.
+ * hosts, nova does not keep to an evacuation ceiling), the baseline waits instead. As the
+ * tools are run inside the maintenance windows, a host goes out only where its whole job
+ * is expected to fit inside its window; should the drain take longer, the host is put back
+ * unpatched before the window closes, as an operator stops the tool at the window's end.
  */
 export class Scheduler {
   private now = 0;
@@ -85,6 +95,8 @@ export class Scheduler {
   private readonly inBatch: Uint8Array;
   private readonly fates: { fate: GuestFate; why?: string }[] = [];
   private readonly fateHost: Int32Array;
+  /** Times at which a window opens for some held host: admission is tried again then. */
+  private readonly windowWakes = new Set<number>();
 
   constructor(
     private readonly state: FleetState,
@@ -93,6 +105,9 @@ export class Scheduler {
     private readonly migration: MigrationPolicy,
     private readonly rebootS: (host: number) => number,
     jobs: readonly Job[],
+    private readonly calendar: HostCalendar,
+    /** When the tool is started, in seconds from the campaign start. */
+    private readonly startS: number,
   ) {
     this.batches = rules.batches(jobs);
     this.batches.forEach((batch, b) => batch.forEach((job) => (job.batch = b)));
@@ -101,6 +116,7 @@ export class Scheduler {
   }
 
   run(): ScheduleResult {
+    this.now = this.startS;
     this.startBatch();
     for (;;) {
       this.retry();
@@ -135,9 +151,14 @@ export class Scheduler {
       if (this.rules.avoidBatch) for (const job of batch) this.inBatch[job.host] = 1;
       this.index(batch);
       this.admit();
-      if (batch.some((job) => job.phase !== 'done' && job.phase !== 'deferred')) return;
+      if (!this.batchOver()) return;
       this.endBatch();
     }
+  }
+
+  private batchOver(): boolean {
+    const batch = this.batches[this.batchIndex];
+    return batch !== undefined && batch.every((job) => job.phase === 'done' || job.phase === 'deferred');
   }
 
   private endBatch(): void {
@@ -170,9 +191,88 @@ export class Scheduler {
       const host = this.state.hosts[job.host];
       if ((this.outCluster.get(host.cluster) ?? 0) >= clusterCap) continue;
       if ((this.outDomain.get(host.failureDomain) ?? 0) >= maxHostsOut.failureDomain) continue;
+      if (!this.windowOpen(job)) continue;
       this.takeOut(job);
       this.forget(job);
     }
+  }
+
+  /**
+   * Whether the host's whole job fits, from now, inside one of its stretches. If one opens
+   * later, admission is tried again then; if none ever does, the host is deferred.
+   */
+  private windowOpen(job: Job): boolean {
+    const needS = this.expectedS(job);
+    const opens = this.calendar.fit(job.host, this.now, needS);
+    if (opens <= this.now) {
+      job.closesS = this.calendar.closes(job.host, this.now);
+      return true;
+    }
+    if (opens === Infinity) {
+      job.phase = 'deferred';
+      this.forget(job);
+      this.defer(
+        job,
+        `no maintenance window of cluster ${this.state.hosts[job.host].cluster} open long enough for the ${Math.ceil(needS / 60)} min ${this.rules.planner} takes on it opens within the planning horizon`,
+      );
+      return false;
+    }
+    if (!this.windowWakes.has(opens)) {
+      this.windowWakes.add(opens);
+      this.queue.push(opens, 'window-opens', () => {
+        this.windowWakes.delete(opens);
+        this.admitAndAdvance();
+      });
+    }
+    return false;
+  }
+
+  /** Admits what the limits allow; when that leaves nothing of the batch to do (hosts deferred), the next batch starts. */
+  private admitAndAdvance(freed?: number): void {
+    this.admit(freed);
+    if (!this.batchOver()) return;
+    this.endBatch();
+    this.startBatch();
+  }
+
+  /**
+   * How long the host's job is expected to take: out of service, its running guests'
+   * memory sent over its migration NIC, the patching after. A guide for where to start
+   * it; the drain's real length is what the window's end is kept against.
+   */
+  private expectedS(job: Job): number {
+    const { state } = this;
+    const host = state.hosts[job.host];
+    let memoryMiB = 0;
+    for (const guest of state.residents[job.host]) {
+      const spec = state.guests[guest];
+      if (spec.state !== 'stopped') memoryMiB += spec.memoryMiB;
+    }
+    const drainS = (memoryMiB * 8 * 2 ** 20) / (host.migrationBandwidthGbps * 1e9);
+    return TOGGLE_S + drainS + this.tailS(job, true);
+  }
+
+  /** From the drain's end to the enable's end: guests stopping, install, reboot or daemon restarts, guests starting, enable. */
+  private tailS(job: Job, stops: boolean): number {
+    const restarts = stops ? GUEST_STOP_S + GUEST_START_S : 0;
+    const install = job.work.packages.length > 0 ? installS(job.work.packages.length) : 0;
+    const activate = job.reboot
+      ? this.rebootS(job.host) + VERIFY_S
+      : job.work.restartDaemons.length * DAEMON_RESTART_S;
+    return restarts + install + activate + TOGGLE_S;
+  }
+
+  /** The host's window is about to close with its job not patching yet: it is put back unpatched. */
+  private windowCloses(job: Job): void {
+    if (job.phase === 'stopping') this.giveUp(job, this.windowClosed(job));
+    // A drain still looking for room when the window closes was held by the room, not the window.
+    else if (job.phase === 'draining' && job.leaving === 0)
+      this.giveUp(job, job.waitingFor === undefined ? this.windowClosed(job) : this.noRoom(job));
+  }
+
+  private windowClosed(job: Job): string {
+    const { cluster } = this.state.hosts[job.host];
+    return `the maintenance window of cluster ${cluster} it went out in closed before ${this.rules.planner} could patch it`;
   }
 
   private index(batch: readonly Job[]): void {
@@ -197,6 +297,10 @@ export class Scheduler {
     this.countOut(job.host, 1);
     this.state.disabled[job.host] = 1;
     job.phase = 'draining';
+    if (job.closesS !== Infinity)
+      job.windowTimer = this.queue.push(job.closesS - TOGGLE_S, 'window-closes', () =>
+        this.windowCloses(job),
+      );
     this.act('disable', job.host, this.now, TOGGLE_S);
     this.unsettle(job.host, 1);
     this.queue.push(this.now + TOGGLE_S, 'drain', () => {
@@ -238,7 +342,7 @@ export class Scheduler {
     let failedMemory = Infinity;
     let failedVcpu = Infinity;
     for (const guest of [...state.residents[source]]) {
-      if (job.abandon !== undefined) break;
+      if (job.abandon !== undefined || job.windowShort) break;
       if (state.moving[guest]) continue;
       const spec = state.guests[guest];
       const { fate, why } = this.fateOf(guest, source);
@@ -259,6 +363,10 @@ export class Scheduler {
         break;
       }
       const target = this.pickTarget(job, guest, candidates);
+      if (target !== undefined && this.now + target.durationS + this.tailS(job, true) > job.closesS) {
+        job.windowShort = true;
+        continue;
+      }
       if (target === undefined) {
         job.waitingFor = spec.id;
         if (plain && spec.memoryMiB <= failedMemory && spec.vcpu <= failedVcpu) {
@@ -273,6 +381,7 @@ export class Scheduler {
     }
     if (job.leaving > 0 || state.arriving[source] > 0) return;
     if (job.abandon !== undefined) this.giveUp(job, job.abandon);
+    else if (job.windowShort) this.giveUp(job, this.windowClosed(job));
     else if (!pending) {
       this.draining.get(state.hosts[source].migrationGroup)?.delete(job);
       job.phase = 'stopping';
@@ -385,6 +494,10 @@ export class Scheduler {
       const service = state.guests[guest].service;
       if (service !== null) perService.set(service, (perService.get(service) ?? 0) + 1);
     }
+    if (this.now + this.tailS(job, stops.length > 0) > job.closesS) {
+      this.giveUp(job, this.windowClosed(job));
+      return;
+    }
     for (const [service, count] of perService) {
       if (!state.budgetAllows(service, count)) {
         this.waitOn(service, job);
@@ -428,6 +541,7 @@ export class Scheduler {
   }
 
   private bringBack(job: Job, phase: 'done' | 'deferred'): void {
+    if (job.windowTimer) job.windowTimer.cancelled = true;
     this.state.disabled[job.host] = 0;
     if (phase === 'done') this.state.upgraded[job.host] = 1;
     job.phase = phase;
@@ -435,19 +549,18 @@ export class Scheduler {
     this.countOut(job.host, -1);
     this.unsettle(job.host, -1);
     this.wakeGroup(job.host);
-    const batch = this.batches[this.batchIndex];
-    if (batch && batch.every((other) => other.phase === 'done' || other.phase === 'deferred')) {
-      this.endBatch();
-      this.startBatch();
-    } else this.admit(fleetWasFull ? undefined : job.host);
+    this.admitAndAdvance(fleetWasFull ? undefined : job.host);
   }
 
   /** A host that cannot be emptied is enabled again unpatched, and reported. */
   private giveUp(job: Job, reason: string): void {
-    this.draining.get(this.state.hosts[job.host].migrationGroup)?.delete(job);
+    // A host already stopping its guests counts as unsettled since its drain ended.
+    if (job.phase === 'draining') {
+      this.draining.get(this.state.hosts[job.host].migrationGroup)?.delete(job);
+      this.unsettle(job.host, 1);
+    }
     this.defer(job, reason);
     job.phase = 'patching';
-    this.unsettle(job.host, 1);
     this.act('enable', job.host, this.now, TOGGLE_S);
     this.queue.push(this.now + TOGGLE_S, 'given-up', () => this.bringBack(job, 'deferred'));
   }

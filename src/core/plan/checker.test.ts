@@ -1,8 +1,12 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { planCampaign } from '../planner/index.js';
 import { checkPlan } from './checker.js';
 import { act, evacuateAndReboot, migrate, planGuest, planHost, planOf } from './fixtures.js';
 import type { PlanAction, PlanGuest, PlanHost, PlanLimits } from './model.js';
 import type { Constraint } from './violations.js';
+import { smallInput } from './input-fixtures.js';
+import { calendars, withSeverities } from './window-fixtures.js';
 
 const hosts = () => [planHost('h1'), planHost('h2'), planHost('h3')];
 const guests = () => [planGuest('a', 'h1'), planGuest('b', 'h1'), planGuest('c', 'h2')];
@@ -77,6 +81,20 @@ describe('checkPlan on correct plans', () => {
       act('enable', 'h1', 340, 341),
     ];
     expect(check(actions)).toEqual([]);
+  });
+
+  it('finds nothing when each host’s work lies inside one of its windows', () => {
+    const actions = evacuateAndReboot(
+      'h1',
+      [
+        ['a', 'h2'],
+        ['b', 'h3'],
+      ],
+      100,
+    );
+    // h2 only receives guests: that is not work on it, and its own window is far off.
+    const hostWindows: PlanLimits['hostWindows'] = { h1: [[90, 1000]], h2: [[5000, 6000]] };
+    expect(check(actions, { limits: { hostWindows } })).toEqual([]);
   });
 
   it('lets a host the inventory already stopped a guest on reboot with it', () => {
@@ -403,5 +421,61 @@ describe('checkPlan finds each broken constraint', () => {
       limits: { migrationsPerLink: 1 },
     });
     expect(constraints(perLink)).toEqual(['migrations-per-link']);
+  });
+
+  it('window: a host’s work starting while its windows are closed; window-overrun: running past the end of one', () => {
+    const actions = evacuateAndReboot('h1', [
+      ['a', 'h2'],
+      ['b', 'h3'],
+    ]);
+    const overrun = check(actions, { limits: { hostWindows: { h1: [[0, 200]] } } });
+    expect(overrun).toEqual([
+      expect.objectContaining({ constraint: 'window-overrun', severity: 'notice', host: 'h1', time: 200 }),
+    ]);
+    const early = check(actions, { limits: { hostWindows: { h1: [[100, 1000]] } } });
+    expect(early).toEqual([expect.objectContaining({ constraint: 'window', host: 'h1', time: 0 })]);
+  });
+});
+
+describe('checkPlan catches hvpatch plans broken against their windows', () => {
+  it('finds a host’s reboot shifted past the end of its window, and all its work shifted to where none is open', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 3, max: 8 }),
+        fc.integer({ min: 0, max: 0xffff_ffff }),
+        calendars,
+        (hosts, seed, { startsAt, policy }) => {
+          const plan = planCampaign(withSeverities({ ...smallInput({ hosts, seed, policy }), startsAt }), {
+            ordersPerCanary: 0,
+            ordersForBest: 0,
+          });
+          const windows = plan.limits.hostWindows ?? {};
+          const reboot = plan.actions.find((action) => action.kind === 'reboot' && action.host in windows);
+          fc.pre(reboot !== undefined);
+          const host = reboot!.host;
+          const own = (action: PlanAction) => action.host === host && action.kind !== 'install';
+          const firstS = Math.min(...plan.actions.filter(own).map((action) => action.startS));
+          const stretches = windows[host]!;
+          const at = stretches.findIndex(([from, to]) => from <= firstS && firstS < to);
+          // Between the end of the window the work started in and the next: nothing is open.
+          const closedS = (stretches[at]![1] + (stretches[at + 1]?.[0] ?? stretches[at]![1] + 86_400)) / 2;
+          const findings = (shift: (action: PlanAction) => number) =>
+            checkPlan({
+              ...plan,
+              actions: plan.actions.map((action) => {
+                const by = shift(action);
+                return { ...action, startS: action.startS + by, endS: action.endS + by };
+              }),
+            })
+              .filter((violation) => violation.host === host)
+              .map((violation) => violation.constraint);
+          expect(findings((action) => (action === reboot ? closedS - reboot.startS : 0))).toContain(
+            'window-overrun',
+          );
+          expect(findings((action) => (own(action) ? closedS - firstS : 0))).toContain('window');
+        },
+      ),
+      { numRuns: 10 },
+    );
   });
 });

@@ -2,6 +2,7 @@ import { checkComponents } from './check-components.js';
 import { indexPlan, type PlanIndex } from './check-index.js';
 import { replay, type ReplayEnd } from './check-replay.js';
 import { buildTimeline } from './check-timeline.js';
+import { checkWindows } from './check-windows.js';
 import type { Plan } from './model.js';
 import { Findings, type Violation } from './violations.js';
 
@@ -18,6 +19,7 @@ export function checkPlan(plan: Plan): Violation[] {
   const end = replay(plan, index, timeline, findings);
   checkEndState(plan, index, end, findings);
   checkComponents(plan, findings);
+  checkWindows(plan, findings);
   return findings.list;
 }
 

@@ -59,6 +59,16 @@ export const PlanLimits = z.object({
   migrationsPerLink: z.number().int().positive(),
   /** Share (0–100) of a host's ceilings that may be filled while others are evacuated. */
   evacuationCeilingPercent: z.number().min(0).max(100),
+  /**
+   * Per host, the stretches `[startS, endS]` (seconds from the campaign start, sorted,
+   * disjoint) in which it may be worked on: its cluster's maintenance windows less the
+   * freezes, as the policy has them for the severity of its fixes. A host's work (its
+   * actions but installs, which may run in the background) starts inside one stretch and is
+   * expected to end in it (see check-windows.ts). Only stretches opening before the plan
+   * ends are listed. Absent when the policy has neither windows nor freezes; a host absent
+   * from it may be worked on at any time.
+   */
+  hostWindows: z.record(z.string(), z.array(z.tuple([z.number().min(0), z.number().min(0)]))).optional(),
 });
 
 export const ACTION_KINDS = [

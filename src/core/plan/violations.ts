@@ -1,8 +1,11 @@
 /**
  * What the checker can find wrong with a plan, one name per constraint so that tools can
- * count and filter findings. `moves-again` is the only finding that is not an error: a
- * guest migrated a second time for a reason the plan states (a baseline's scheduler put it
- * on a host due for patching), which invariant 3 allows but the objective counts against.
+ * count and filter findings. Two findings are notices, not errors: `moves-again`, a guest
+ * migrated a second time for a reason the plan states (a baseline's scheduler put it on a
+ * host due for patching), which invariant 3 allows but the objective counts against; and
+ * `window-overrun`, a host's work that started inside its window and ran past its end
+ * (hvpatch's planner admits a host only where its expected work fits, but waits for
+ * migration slots and budgets can make it longer).
  */
 export const CONSTRAINTS = [
   'well-formed',
@@ -28,6 +31,8 @@ export const CONSTRAINTS = [
   'service-budget',
   'migrations-per-host',
   'migrations-per-link',
+  'window',
+  'window-overrun',
   'redundancy-group',
   'patch-order',
 ] as const;
@@ -45,7 +50,7 @@ export interface Violation {
 }
 
 export function severityOf(constraint: Constraint): Violation['severity'] {
-  return constraint === 'moves-again' ? 'notice' : 'error';
+  return constraint === 'moves-again' || constraint === 'window-overrun' ? 'notice' : 'error';
 }
 
 /** Collects findings as the checker meets them. */

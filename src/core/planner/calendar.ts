@@ -1,14 +1,11 @@
-import { DateTime } from 'luxon';
 import { formatDuration } from '../duration.js';
 import type { Policy } from '../model/index.js';
 import type { ClusterRelease } from '../plan/component-schedule.js';
-import { openIntervals } from '../plan/windows.js';
+import { windowStretches } from '../plan/host-windows.js';
 import type { FleetIndex } from './fleet-index.js';
 import type { WindowFit } from './schedule.js';
 import type { HostTask } from './tasks.js';
 
-/** Work is not planned further ahead than this; a host with no window before then is deferred. */
-const HORIZON_S = 400 * 86_400;
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'negligible'] as const;
 
 /** What holds hosts back besides the policy's windows and freezes. */
@@ -39,7 +36,6 @@ export function windowFit(
   const notice = noticeWaits(fleet, tasks, waits.noticeLeftMs ?? new Map());
   const held = notice.size > 0 || [...clusterNotBeforeS.values()].some((time) => time > 0);
   if (policy.windows.length === 0 && policy.freezes.length === 0 && !held) return undefined;
-  const startMs = DateTime.fromISO(startsAt, { setZone: true }).toMillis();
   const severityOf = new Map(tasks.map((task) => [task.host, task.severity]));
   const cache = new Map<string, [number, number][]>();
   const intervalsFor = (host: number): [number, number][] => {
@@ -48,7 +44,7 @@ export function windowFit(
     const key = `${cluster}\u0000${severity ?? ''}`;
     let intervals = cache.get(key);
     if (!intervals) {
-      intervals = open(policy, startsAt, startMs, cluster, severity);
+      intervals = open(policy, startsAt, cluster, severity);
       cache.set(key, intervals);
     }
     return intervals;
@@ -102,37 +98,14 @@ function noticeWaits(
 /** Tasks that disrupt every running guest of their host (they leave it, or reboot with it). */
 const DISRUPTS: ReadonlySet<HostTask['kind']> = new Set(['evacuate', 'in-place']);
 
+/** The host's stretches (shared with every planner and the plan file) in the scheduler's milliseconds. */
 function open(
   policy: Policy,
   startsAt: string,
-  startMs: number,
   cluster: string,
   severity: (typeof SEVERITIES)[number] | undefined,
 ): [number, number][] {
-  const emergency = severity !== undefined && policy.deadlines[severity]?.emergencyWindows === true;
-  const windows = policy.windows.filter(
-    (window) => (!window.clusters || window.clusters.includes(cluster)) && (!window.emergency || emergency),
-  );
-  let intervals: [number, number][] =
-    policy.windows.length === 0
-      ? [[0, HORIZON_S * 1000]]
-      : openIntervals(windows, startsAt, HORIZON_S).map(({ startS, endS }) => [startS * 1000, endS * 1000]);
-  for (const freeze of policy.freezes) {
-    if (severity !== undefined && freeze.allowSeverities.includes(severity)) continue;
-    const from = DateTime.fromISO(freeze.from, { zone: freeze.timeZone }).toMillis() - startMs;
-    const to = DateTime.fromISO(freeze.to, { zone: freeze.timeZone }).toMillis() - startMs;
-    intervals = intervals.flatMap(([a, b]): [number, number][] =>
-      to <= a || from >= b
-        ? [[a, b]]
-        : (
-            [
-              [a, Math.min(b, from)],
-              [Math.max(a, to), b],
-            ] as [number, number][]
-          ).filter(([x, y]) => y > x),
-    );
-  }
-  return intervals;
+  return windowStretches(policy, startsAt, cluster, severity).map(([a, b]) => [a * 1000, b * 1000]);
 }
 
 /** The earliest start at or after `time` from which `durationMs` fits inside one interval. */

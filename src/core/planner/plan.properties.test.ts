@@ -4,6 +4,7 @@ import { generateFleet, newestKnownUpdates } from '../generate/index.js';
 import { Policy, type Fleet } from '../model/index.js';
 import { checkPlan, hostDemands, workFromUpdates, type Plan, type PlanningInput } from '../plan/index.js';
 import { smallInput } from '../plan/input-fixtures.js';
+import { calendars, withSeverities } from '../plan/window-fixtures.js';
 import { boundsOfPlan } from '../plan/plan-bounds.js';
 import { compareDebianVersions } from '../versions/index.js';
 import { inputOf } from './fixtures.js';
@@ -221,6 +222,21 @@ describe('planCampaign on generated fleets', () => {
         withinBounds(p);
       }),
       { numRuns: 10 },
+    );
+  });
+
+  it('keeps every host’s work inside its maintenance windows and out of freezes, across clock changes', () => {
+    fc.assert(
+      fc.property(small, calendars, ({ hosts, seed, concurrency }, { startsAt, policy }) => {
+        const input = withSeverities({
+          ...smallInput({ hosts, seed, policy: { ...policy, concurrency } }),
+          startsAt,
+        });
+        const p = planCampaign(input, UNSEARCHED);
+        expect(p.limits.hostWindows).toBeDefined();
+        expect(errors(p)).toEqual([]);
+      }),
+      { numRuns: 25 },
     );
   });
 

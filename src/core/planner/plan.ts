@@ -1,4 +1,5 @@
 import { planFleet, planLimits } from '../plan/build.js';
+import { planHostWindows } from '../plan/host-windows.js';
 import { boundsOfPlan, printedBounds } from '../plan/plan-bounds.js';
 import { planWithComponents } from '../plan/with-components.js';
 import { noticeLeftMs } from '../plan/input.js';
@@ -173,12 +174,18 @@ function finish(input: PlanningInput, trial: Trial): Plan {
     startsAt: input.startsAt,
     ...withPatchS(guestPatchS(input.policy)),
     fleet,
-    limits,
+    limits: withHostWindows(input, limits, trial.figures.makespanS),
     strategies: trial.strategies,
     actions,
     deferred,
     summary: { ...trial.figures, lowerBound: printedBounds(bounds) },
   };
+}
+
+/** The limits with the stretches the windows gave each host (see `planHostWindows`), for the checker. */
+function withHostWindows(input: PlanningInput, limits: PlanLimits, untilS: number): PlanLimits {
+  const hostWindows = planHostWindows(input.fleet, input.work, input.policy, input.startsAt, untilS);
+  return hostWindows ? { ...limits, hostWindows } : limits;
 }
 
 /**

@@ -26,8 +26,9 @@ export interface ReplanOptions {
  * from its start) and what happened since. Every action that started before `nowS` is
  * kept as it was (a failed migration is dropped: the guest never left), hosts already
  * rebooting finish as planned, and everything else is planned again from the fleet as it
- * now is, under the plan's own limits. Windows and deadlines are not in the plan file, so
- * they are not applied again; stages keep their order and soak.
+ * now is, under the plan's own limits; stages keep their order and soak. Deadlines are not
+ * in the plan file, so they are not applied again. The plan's `limits.hostWindows` are kept
+ * but not yet scheduled by: the checker reports any work the replan puts outside them.
  */
 export function replan(
   plan: Plan,
@@ -105,7 +106,7 @@ function replanHosts(
     actions,
     deferred,
     // The replaced plan's bounds were of its work under the policy's windows: hosts may be
-    // down now, guests gone, and windows are not applied again.
+    // down now, guests gone, and the replan does not keep to the windows.
     summary: {
       ...summarize(actions, fleet, migrations),
       lowerBound: replanBounds(plan, nowS, state.kept, deferred),
