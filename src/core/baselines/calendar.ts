@@ -1,4 +1,4 @@
-import type { Stretch } from '../plan/host-windows.js';
+import { firstOpenAfter, type Stretch } from '../plan/host-windows.js';
 
 /**
  * When each host may be worked on, as a tool run inside the maintenance windows keeps to
@@ -13,7 +13,7 @@ export class HostCalendar {
   fit(host: number, timeS: number, durationS: number): number {
     const stretches = this.stretches[host];
     if (!stretches) return timeS;
-    for (let i = this.firstOpenAfter(stretches, timeS); i < stretches.length; i++) {
+    for (let i = firstOpenAfter(stretches, timeS); i < stretches.length; i++) {
       const [from, to] = stretches[i]!;
       const start = Math.max(timeS, from);
       if (start + durationS <= to) return start;
@@ -25,19 +25,7 @@ export class HostCalendar {
   closes(host: number, timeS: number): number {
     const stretches = this.stretches[host];
     if (!stretches) return Infinity;
-    const stretch = stretches[this.firstOpenAfter(stretches, timeS)];
+    const stretch = stretches[firstOpenAfter(stretches, timeS)];
     return stretch !== undefined && stretch[0] <= timeS ? stretch[1] : timeS;
-  }
-
-  /** The first stretch that is still open after `timeS` (binary search: they are sorted and disjoint). */
-  private firstOpenAfter(stretches: readonly Stretch[], timeS: number): number {
-    let low = 0;
-    let high = stretches.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (stretches[middle]![1] <= timeS) low = middle + 1;
-      else high = middle;
-    }
-    return low;
   }
 }

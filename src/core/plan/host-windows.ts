@@ -81,3 +81,15 @@ export function planHostWindows(
   }
   return hostWindows;
 }
+
+/** The index of the first of `stretches` (sorted, disjoint) still open after `time`; their length if none is. */
+export function firstOpenAfter(stretches: readonly (readonly [number, number])[], time: number): number {
+  let low = 0;
+  let high = stretches.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (stretches[middle]![1] <= time) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}

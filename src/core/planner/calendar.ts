@@ -1,7 +1,7 @@
 import { formatDuration } from '../duration.js';
 import type { Policy } from '../model/index.js';
 import type { ClusterRelease } from '../plan/component-schedule.js';
-import { windowStretches } from '../plan/host-windows.js';
+import { firstOpenAfter, windowStretches } from '../plan/host-windows.js';
 import type { FleetIndex } from './fleet-index.js';
 import type { WindowFit } from './schedule.js';
 import type { HostTask } from './tasks.js';
@@ -110,14 +110,7 @@ function open(
 
 /** The earliest start at or after `time` from which `durationMs` fits inside one interval. */
 function earliestFit(intervals: readonly [number, number][], time: number, durationMs: number): number {
-  let low = 0;
-  let high = intervals.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (intervals[middle]![1] <= time) low = middle + 1;
-    else high = middle;
-  }
-  for (let i = low; i < intervals.length; i++) {
+  for (let i = firstOpenAfter(intervals, time); i < intervals.length; i++) {
     const [from, to] = intervals[i]!;
     const start = Math.max(time, from);
     if (start + durationMs <= to) return start;
